@@ -1,0 +1,102 @@
+"""The ``sync-sdk`` command (also ``python -m sync_sdk``).
+
+    $ sync-sdk demo                 # create the contract example's config in ./sync_sdk_demo.db
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sync_sdk.contracts import CREATE_SYNC_CONFIG
+from sync_sdk.errors import SyncSdkError
+from sync_sdk.events import EventEnvelope
+from sync_sdk.hub import SyncHub
+from sync_sdk.records import Actor
+from sync_sdk.signals import sync_config_created
+
+__all__ = ["main"]
+
+DEMO_DB = "sync_sdk_demo.db"
+DEMO_ACTOR = Actor(id="demo-user", org_id="demo-org")
+DEMO_IDEMPOTENCY_KEY = "demo:create-contact-sync"
+
+
+def _show(title: str, value: Any) -> None:
+    print(f"\n{title}")
+    print(json.dumps(value, indent=2, default=str))
+
+
+def demo(db_path: str) -> int:
+    """Create the contract example's config in a SQLite file, with a subscriber connected.
+
+    The call carries an idempotency key, so a second run finds the config of the first one:
+    it writes nothing, publishes nothing, and says so.
+    """
+    example = CREATE_SYNC_CONFIG.acceptance.examples[0]
+    received: list[EventEnvelope] = []
+
+    def subscriber(sender: SyncHub, *, event: EventEnvelope) -> None:
+        received.append(event)
+
+    url = "sqlite:///" + str(Path(db_path).resolve())
+    print(f"sync_sdk demo: contract {CREATE_SYNC_CONFIG.key} v{CREATE_SYNC_CONFIG.version}")
+    print(f"storage: {url}")
+    with SyncHub(url) as hub, sync_config_created.connected_to(subscriber):
+        before = hub.list_sync_configs(actor=DEMO_ACTOR).total
+        config = hub.create_sync_config(
+            dict(example.input), actor=DEMO_ACTOR, idempotency_key=DEMO_IDEMPOTENCY_KEY
+        )
+        _show(f"Sync config (example {example.key!r}):", config.to_dict())
+        if received:
+            _show("Event received by the subscriber:", received[0].to_dict())
+        else:
+            print(
+                f"\nNo event: this database already held the config (created by an earlier run "
+                f"under idempotency key {DEMO_IDEMPOTENCY_KEY!r}); nothing new was written."
+            )
+        audit = [r for r in hub.audit_log(actor=DEMO_ACTOR) if r.subject_id == config.id]
+        _show(
+            "Audit record:",
+            [
+                {
+                    "key": r.key,
+                    "actorId": r.actor_id,
+                    "orgId": r.org_id,
+                    "subjectId": r.subject_id,
+                    "eventId": r.event_id,
+                    "occurredAt": r.occurred_at.isoformat(),
+                }
+                for r in audit
+            ],
+        )
+        after = hub.list_sync_configs(actor=DEMO_ACTOR).total
+        print(f"\nConfigs in {db_path}: {before} before, {after} after.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sync-sdk", description="Manage sync configurations from operation contracts."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo_cmd = commands.add_parser("demo", help="create the contract example's config")
+    demo_cmd.add_argument("--db", default=DEMO_DB, help=f"SQLite file (default: {DEMO_DB})")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            return demo(args.db)
+    except SyncSdkError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 2  # pragma: no cover - argparse rejects unknown commands

@@ -1,0 +1,161 @@
+"""The exception tree of sync_sdk.
+
+Every error the SDK raises on purpose is a :class:`SyncSdkError`; each one also subclasses the
+matching builtin, so ``except ValueError`` keeps working for callers that know nothing of us::
+
+    SyncSdkError (Exception)
+    ├── ValidationError (ValueError)        VALIDATION_FAILED     422   .issues
+    ├── AuthenticationRequired              UNAUTHENTICATED       401
+    ├── PermissionDenied (PermissionError)  FORBIDDEN             403
+    ├── NotFound (LookupError)              NOT_FOUND             404
+    ├── Conflict                            CONFLICT              409
+    ├── EventNotDeclared (ValueError)       EVENT_NOT_DECLARED    500
+    └── StorageError                        STORAGE_ERROR         503
+
+``to_problem()`` gives the problem-details dict that ContractSpec's clients expect::
+
+    >>> NotFound("sync config 'x' not found").to_problem()["status"]
+    404
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from attrs import frozen
+
+__all__ = [
+    "AuthenticationRequired",
+    "Conflict",
+    "EventNotDeclared",
+    "NotFound",
+    "PermissionDenied",
+    "StorageError",
+    "SyncSdkError",
+    "ValidationError",
+    "ValidationIssue",
+]
+
+
+@frozen
+class ValidationIssue:
+    """One problem with an input: where (``path``, in wire names), what (``code``), and why.
+
+    ``path`` is ``""`` for the input as a whole, else a dotted/indexed path such as ``name``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    path: str
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "code": self.code, "message": self.message}
+
+
+class SyncSdkError(Exception):
+    """Base of every error sync_sdk raises on purpose.
+
+    .. versionadded:: 0.1.0
+    """
+
+    code: ClassVar[str] = "INTERNAL_ERROR"
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal error"
+
+    @property
+    def detail(self) -> str:
+        return str(self.args[0]) if self.args else self.title
+
+    def to_problem(self) -> dict[str, Any]:
+        """The error as a problem-details dict (RFC 9457 shape, ContractSpec's fields).
+
+        >>> Conflict("idempotency key reused").to_problem()["code"]
+        'CONFLICT'
+        """
+        return {
+            "type": f"urn:sync-sdk:problem:{self.code.lower().replace('_', '-')}",
+            "title": self.title,
+            "status": self.status,
+            "code": self.code,
+            "detail": self.detail,
+            "issues": [],
+        }
+
+
+class ValidationError(SyncSdkError, ValueError):
+    """The input breaks the contract's schema; ``.issues`` names every problem and its path.
+
+    >>> err = ValidationError([ValidationIssue("name", "blank", "must not be blank")])
+    >>> err.issues[0].path
+    'name'
+    """
+
+    code = "VALIDATION_FAILED"
+    status = 422
+    title = "Validation failed"
+
+    def __init__(self, issues: Iterable[ValidationIssue]) -> None:
+        self.issues: tuple[ValidationIssue, ...] = tuple(issues)
+        lines = "; ".join(f"{i.path or '<input>'}: {i.message} [{i.code}]" for i in self.issues)
+        super().__init__(f"{len(self.issues)} validation issue(s): {lines}")
+
+    def to_problem(self) -> dict[str, Any]:
+        problem = super().to_problem()
+        problem["issues"] = [issue.to_dict() for issue in self.issues]
+        return problem
+
+
+class AuthenticationRequired(SyncSdkError):
+    """The operation's policy needs an authenticated actor, and there is none."""
+
+    code = "UNAUTHENTICATED"
+    status = 401
+    title = "Authentication required"
+
+
+class PermissionDenied(SyncSdkError, PermissionError):
+    """The actor is authenticated but the policy (for instance ``auth: admin``) refuses it."""
+
+    code = "FORBIDDEN"
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(SyncSdkError, LookupError):
+    """No such object for this actor (another org's object is reported the same way)."""
+
+    code = "NOT_FOUND"
+    status = 404
+    title = "Not found"
+
+    def __str__(self) -> str:  # LookupError would otherwise repr() the message
+        return self.detail
+
+
+class Conflict(SyncSdkError):
+    """The request conflicts with stored state (an idempotency key reused with other input)."""
+
+    code = "CONFLICT"
+    status = 409
+    title = "Conflict"
+
+
+class EventNotDeclared(SyncSdkError, ValueError):
+    """An event the contract does not declare in ``sideEffects.emits``, or a wrong payload."""
+
+    code = "EVENT_NOT_DECLARED"
+    status = 500
+    title = "Event not declared by the contract"
+
+
+class StorageError(SyncSdkError):
+    """The storage backend failed; the driver's exception is chained as ``__cause__``."""
+
+    code = "STORAGE_ERROR"
+    status = 503
+    title = "Storage unavailable"

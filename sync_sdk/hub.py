@@ -1,0 +1,400 @@
+"""``SyncHub``: the in-process client. validate -> authorize -> unit of work -> commit -> publish.
+
+    >>> from sync_sdk import SyncHub, Actor
+    >>> user = Actor(id="user-1", org_id="org-1")
+    >>> with SyncHub() as hub:
+    ...     cfg = hub.create_sync_config({"integrationId": "int-1", "connectionId": "conn-1",
+    ...         "name": "Contacts Sync", "direction": "OUTBOUND",
+    ...         "sourceObject": "contacts", "targetObject": "contacts"}, actor=user)
+    ...     hub.get_sync_config(cfg.id, actor=user) == cfg
+    True
+
+A hub is safe to share between threads: the backends serialise their transactions (SQLite and
+memory hold one lock per store, PostgreSQL uses a connection pool), and the hub's own state is a
+list of delivered event ids behind a lock.
+
+Events leave through a transactional outbox: the config, its audit record and its event are one
+transaction; receivers are called after commit. Delivery is at-least-once: an event whose
+receivers all returned is marked delivered in the hub's next transaction (no extra commit on the
+hot path), one whose receiver raised stays pending for :meth:`SyncHub.redeliver_pending`.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any
+
+from sync_sdk.contracts import CREATE_SYNC_CONFIG
+from sync_sdk.contracts.spec import Auth, OperationContract
+from sync_sdk.errors import (
+    AuthenticationRequired,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+    ValidationIssue,
+)
+from sync_sdk.events import EventEnvelope, build_event, deliver
+from sync_sdk.models import CreateSyncConfigInput, SyncConfig, camel_case
+from sync_sdk.records import Actor, AuditRecord, OutboxEvent, Page
+from sync_sdk.storage import Storage, default_storage_url, open_storage
+from sync_sdk.storage.base import IdempotencyKeyTaken
+from sync_sdk.validation import MAX_STRING_LENGTH, validate_create_input
+
+__all__ = ["SyncHub"]
+
+Clock = Callable[[], datetime]
+IdFactory = Callable[[], str]
+
+_CREATED = CREATE_SYNC_CONFIG.side_effects.emits[0]
+_MAX_PAGE = 1000
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_config_id() -> str:
+    """A fresh config id: ``sync_`` and 32 hex digits (random, unique)."""
+    return "sync_" + uuid.uuid4().hex
+
+
+def _authorize(actor: object, auth: Auth) -> Actor:
+    """Enforce ``policy.auth``; returns the actor as an :class:`Actor`."""
+    if auth == "anonymous":
+        return actor if isinstance(actor, Actor) else Actor.anonymous()
+    if not isinstance(actor, Actor) or not actor.is_authenticated:
+        raise AuthenticationRequired(
+            f"this operation requires an authenticated actor (policy auth: {auth})"
+        )
+    if auth == "admin" and "admin" not in actor.roles:
+        raise PermissionDenied("this operation requires an admin actor (policy auth: admin)")
+    return actor
+
+
+def _check_idempotency_key(key: object) -> str | None:
+    if key is None:
+        return None
+    problem = None
+    if type(key) is not str:
+        problem = ValidationIssue("idempotencyKey", "invalid_type", "must be a string")
+    elif not key.strip():
+        problem = ValidationIssue("idempotencyKey", "blank", "must not be blank")
+    elif len(key) > MAX_STRING_LENGTH or "\x00" in key:
+        problem = ValidationIssue(
+            "idempotencyKey",
+            "too_long" if len(key) > MAX_STRING_LENGTH else "invalid_characters",
+            f"must be at most {MAX_STRING_LENGTH} characters, without NUL",
+        )
+    if problem is not None:
+        raise ValidationError([problem])
+    return key  # type: ignore[return-value]
+
+
+def _request_hash(value: CreateSyncConfigInput) -> str:
+    canonical = json.dumps(value.to_dict(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class SyncHub:
+    """The sync_sdk client: create, read and list sync configs under a contract's rules.
+
+    ``storage`` is a backend object or URL (see :mod:`sync_sdk.storage`); by default
+    ``$SYNC_SDK_STORAGE_URL``, else a private in-memory SQLite database. ``clock`` returns the
+    current aware datetime; ``id_factory`` returns new config ids.
+    """
+
+    contract: OperationContract = CREATE_SYNC_CONFIG
+
+    def __init__(
+        self,
+        storage: Storage | str | None = None,
+        *,
+        clock: Clock | None = None,
+        id_factory: IdFactory | None = None,
+    ) -> None:
+        self._owns_storage = not hasattr(storage, "unit_of_work")
+        if storage is None:
+            storage = default_storage_url()
+        self.storage: Storage = open_storage(storage) if isinstance(storage, str) else storage
+        self._clock = clock or _utc_now
+        self._id_factory = id_factory or new_config_id
+        self._lock = threading.Lock()
+        self._delivered: list[str] = []  # delivered events, marked in the next transaction
+        self._in_flight: set[str] = set()  # committed events this hub is delivering now
+
+    def __repr__(self) -> str:
+        return f"SyncHub({self.storage.url!r})"
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def create_sync_config(
+        self,
+        data: Mapping[str, Any] | None = None,
+        /,
+        *,
+        actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        **fields: Any,
+    ) -> SyncConfig:
+        """Create a sync config (contract ``integration.syncConfig.create`` v1.0.0).
+
+        Give the input as a wire (camelCase) mapping or as snake_case keywords, not both::
+
+            hub.create_sync_config(integration_id="int-1", connection_id="conn-1",
+                name="Contacts Sync", direction="OUTBOUND", source_object="contacts",
+                target_object="contacts", actor=user)
+
+        Raises :class:`ValidationError` (nothing written), :class:`AuthenticationRequired`,
+        :class:`Conflict` (an ``idempotency_key`` reused with other input), or
+        :class:`StorageError`. With an ``idempotency_key`` seen before in the actor's org and the
+        same input, returns the first config and writes and publishes nothing.
+        """
+        if fields:
+            if data is not None:
+                raise TypeError("pass the input as a mapping or as keywords, not both")
+            data = {camel_case(name): value for name, value in fields.items()}
+        value = validate_create_input(data)
+        user = _authorize(actor, self.contract.policy.auth)
+        key = _check_idempotency_key(idempotency_key)
+        return self._create(value, user, key)
+
+    def _create(self, value: CreateSyncConfigInput, actor: Actor, key: str | None) -> SyncConfig:
+        now = self._now()
+        config = SyncConfig(
+            id=self._id_factory(),
+            integration_id=value.integration_id,
+            connection_id=value.connection_id,
+            name=value.name,
+            direction=value.direction,
+            source_object=value.source_object,
+            target_object=value.target_object,
+            schedule_enabled=value.schedule_enabled,
+            schedule_cron=value.schedule_cron,
+        )
+        event = build_event(
+            self.contract,
+            _CREATED.key,
+            config,
+            event_id="evt_" + uuid.uuid4().hex,
+            occurred_at=now,
+            actor_id=actor.id,
+            org_id=actor.org_id,
+        )
+        request_hash = None if key is None else _request_hash(value)
+        marks = self._take_delivered()
+        committed = False
+        try:
+            with self.storage.unit_of_work() as uow:
+                if key is not None:
+                    found = uow.configs.find_by_idempotency_key(actor.org_id, key)
+                    if found is not None:
+                        if marks:
+                            uow.outbox.mark_delivered(marks, now)
+                            uow.commit()
+                            marks = []
+                        return self._replay(found, request_hash)
+                uow.configs.add(
+                    config,
+                    org_id=actor.org_id,
+                    created_by=actor.id,
+                    created_at=now,
+                    idempotency_key=key,
+                    request_hash=request_hash,
+                )
+                for audit_key in self.contract.side_effects.audit:
+                    uow.audit.add(
+                        AuditRecord(audit_key, actor.id, actor.org_id, config.id, event.id, now)
+                    )
+                uow.outbox.add(
+                    OutboxEvent(
+                        id=event.id,
+                        key=event.key,
+                        version=event.version,
+                        occurred_at=now,
+                        actor_id=actor.id,
+                        org_id=actor.org_id,
+                        subject_id=config.id,
+                        payload_json=json.dumps(config.to_dict()),
+                    )
+                )
+                if marks:
+                    uow.outbox.mark_delivered(marks, now)
+                self._in_flight.add(event.id)
+                uow.commit()
+                committed = True
+                marks = []
+        except IdempotencyKeyTaken:
+            # Another transaction stored this key between our lookup and our insert.
+            with self.storage.unit_of_work(write=False) as uow:
+                found = uow.configs.find_by_idempotency_key(actor.org_id, key or "")
+            if found is None:  # pragma: no cover - the key cannot vanish once committed
+                raise
+            return self._replay(found, request_hash)
+        finally:
+            if marks:
+                self._return_delivered(marks)
+            if not committed:
+                self._in_flight.discard(event.id)
+        self._publish(event)
+        return config
+
+    def _replay(self, found: tuple[SyncConfig, str], request_hash: str | None) -> SyncConfig:
+        config, stored_hash = found
+        if stored_hash != request_hash:
+            raise Conflict(
+                "this idempotency key was already used with a different input "
+                f"(it created sync config {config.id!r})"
+            )
+        return config
+
+    def _publish(self, event: EventEnvelope) -> None:
+        try:
+            if deliver(self.contract, self, event):
+                with self._lock:
+                    self._delivered.append(event.id)
+        finally:
+            self._in_flight.discard(event.id)
+
+    def redeliver_pending(self, *, limit: int = 1000, lease: float = 60.0) -> int:
+        """Send every undelivered event again; returns how many were delivered this time.
+
+        Events are claimed with a lease of ``lease`` seconds, so that hubs in other processes
+        running this at the same time skip them; those a receiver fails on stay pending.
+        """
+        now = self._now()
+        marks = self._take_delivered()
+        try:
+            with self.storage.unit_of_work() as uow:
+                if marks:
+                    uow.outbox.mark_delivered(marks, now)
+                claimed = [
+                    e
+                    for e in uow.outbox.claim_pending(
+                        limit, now=now, lease_until=now + timedelta(seconds=lease)
+                    )
+                    if e.id not in self._in_flight
+                ]
+                uow.commit()
+                marks = []
+        finally:
+            if marks:
+                self._return_delivered(marks)
+        delivered: list[str] = []
+        failed: list[str] = []
+        for stored in claimed:
+            event = EventEnvelope(
+                id=stored.id,
+                key=stored.key,
+                version=stored.version,
+                occurred_at=stored.occurred_at,
+                payload=SyncConfig.from_dict(json.loads(stored.payload_json)),
+                actor_id=stored.actor_id,
+                org_id=stored.org_id,
+            )
+            (delivered if deliver(self.contract, self, event) else failed).append(stored.id)
+        if delivered or failed:
+            with self.storage.unit_of_work() as uow:
+                uow.outbox.mark_delivered(delivered, self._now())
+                uow.outbox.release(failed)
+                uow.commit()
+        return len(delivered)
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def get_sync_config(self, config_id: str, *, actor: Actor | None = None) -> SyncConfig:
+        """The config ``config_id`` of the actor's org; :class:`NotFound` otherwise (also for
+        another org's config: no hint that it exists)."""
+        user = _authorize(actor, "user")
+        config = None
+        if type(config_id) is str:
+            with self.storage.unit_of_work(write=False) as uow:
+                config = uow.configs.get(user.org_id, config_id)
+        if config is None:
+            raise NotFound(f"sync config {config_id!r} not found")
+        return config
+
+    def list_sync_configs(
+        self, *, actor: Actor | None = None, limit: int = 20, offset: int = 0
+    ) -> Page[SyncConfig]:
+        """A page of the actor's org's configs, oldest first, with the org's ``total``."""
+        user = _authorize(actor, "user")
+        issues = []
+        if type(limit) is not int or not 1 <= limit <= _MAX_PAGE:
+            issues.append(
+                ValidationIssue("limit", "invalid_type", f"must be an integer 1..{_MAX_PAGE}")
+            )
+        if type(offset) is not int or offset < 0:
+            issues.append(ValidationIssue("offset", "invalid_type", "must be an integer >= 0"))
+        if issues:
+            raise ValidationError(issues)
+        with self.storage.unit_of_work(write=False) as uow:
+            items = uow.configs.list(user.org_id, limit=limit, offset=offset)
+            total = uow.configs.count(user.org_id)
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    def audit_log(self, *, actor: Actor | None = None) -> list[AuditRecord]:
+        """The audit records of the actor's org, oldest first."""
+        user = _authorize(actor, "user")
+        with self.storage.unit_of_work(write=False) as uow:
+            return uow.audit.list(user.org_id)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write the pending "delivered" marks now (``close()`` does it too)."""
+        marks = self._take_delivered()
+        if not marks:
+            return
+        try:
+            with self.storage.unit_of_work() as uow:
+                uow.outbox.mark_delivered(marks, self._now())
+                uow.commit()
+                marks = []
+        finally:
+            if marks:
+                self._return_delivered(marks)
+
+    def close(self) -> None:
+        """Flush delivery marks and close the storage this hub opened from a URL."""
+        try:
+            self.flush()
+        finally:
+            if self._owns_storage:
+                self.storage.close()
+
+    def __enter__(self) -> SyncHub:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+
+    def _take_delivered(self) -> list[str]:
+        if not self._delivered:
+            return []
+        with self._lock:
+            marks, self._delivered = self._delivered, []
+        return marks
+
+    def _return_delivered(self, marks: list[str]) -> None:
+        with self._lock:
+            self._delivered[:0] = marks

@@ -1,0 +1,178 @@
+"""The contract's models as frozen attrs classes, and the one cattrs converter.
+
+Python attributes are snake_case; the wire format (dicts in and out, event payloads, stored JSON)
+is the contract's camelCase. The renames live in one place, :func:`make_converter`::
+
+    >>> cfg = SyncConfig(id="sync_1", integration_id="int-1", connection_id="conn-1",
+    ...     name="Contacts Sync", direction=SyncDirection.OUTBOUND,
+    ...     source_object="contacts", target_object="contacts")
+    >>> cfg.to_dict()["integrationId"]
+    'int-1'
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import attrs
+import cattrs
+from attrs import frozen
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+__all__ = [
+    "CreateSyncConfigInput",
+    "FieldMapping",
+    "MappingType",
+    "SyncConfig",
+    "SyncDirection",
+    "SyncStatus",
+    "camel_case",
+    "converter",
+    "make_converter",
+]
+
+
+class SyncDirection(enum.StrEnum):
+    """Which way data flows between the integration and the connection."""
+
+    INBOUND = "INBOUND"
+    OUTBOUND = "OUTBOUND"
+    BIDIRECTIONAL = "BIDIRECTIONAL"
+
+
+class MappingType(enum.StrEnum):
+    """How a target field gets its value."""
+
+    DIRECT = "DIRECT"
+    TRANSFORM = "TRANSFORM"
+    LOOKUP = "LOOKUP"
+    CONSTANT = "CONSTANT"
+    COMPUTED = "COMPUTED"
+
+
+class SyncStatus(enum.StrEnum):
+    """The state of a sync run."""
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+@frozen
+class FieldMapping:
+    """One field of a sync config's mapping (contract model ``FieldMapping``)."""
+
+    id: str
+    source_field: str
+    target_field: str
+    mapping_type: MappingType
+    is_required: bool
+    transform_expression: str | None = None
+
+
+@frozen
+class CreateSyncConfigInput:
+    """Validated input of ``integration.syncConfig.create``.
+
+    Build it from a wire dict with :meth:`from_dict`, which applies every rule of the contract
+    strictly and raises :class:`~sync_sdk.errors.ValidationError` naming each problem::
+
+        >>> CreateSyncConfigInput.from_dict({"integrationId": "int-1", "connectionId": "conn-1",
+        ...     "name": "Contacts Sync", "direction": "OUTBOUND",
+        ...     "sourceObject": "contacts", "targetObject": "contacts"}).schedule_enabled
+        False
+    """
+
+    integration_id: str
+    connection_id: str
+    name: str
+    direction: SyncDirection
+    source_object: str
+    target_object: str
+    schedule_enabled: bool = False
+    schedule_cron: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: object) -> CreateSyncConfigInput:
+        from sync_sdk.validation import validate_create_input
+
+        return validate_create_input(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire (camelCase) dict of this input."""
+        return converter().unstructure(self)  # type: ignore[no-any-return]
+
+
+@frozen
+class SyncConfig:
+    """A sync configuration (contract model ``SyncConfig``), also the event payload."""
+
+    id: str
+    integration_id: str
+    connection_id: str
+    name: str
+    direction: SyncDirection
+    source_object: str
+    target_object: str
+    schedule_enabled: bool = False
+    schedule_cron: str | None = None
+    is_active: bool = True
+    last_sync_at: datetime | None = None
+    field_mappings: tuple[FieldMapping, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire (camelCase) dict: what events carry and what is stored as JSON.
+
+        >>> cfg = SyncConfig("sync_1", "i", "c", "n", SyncDirection.INBOUND, "a", "b")
+        >>> cfg.to_dict()["isActive"]
+        True
+        """
+        return converter().unstructure(self)  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SyncConfig:
+        """Rebuild a config from its wire dict (stored or received data, trusted)."""
+        return converter().structure(data, cls)
+
+
+def camel_case(name: str) -> str:
+    """``integration_id`` -> ``integrationId``."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+_WIRE_MODELS = (FieldMapping, CreateSyncConfigInput, SyncConfig)
+
+
+def make_converter() -> cattrs.Converter:
+    """Build the converter between models and wire dicts (camelCase keys, ISO 8601 times).
+
+    A factory rather than global hooks, so that an application's own cattrs setup is never
+    touched. Unstructuring keeps ``None`` fields as ``null``: the wire dict always has every key.
+    """
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    conv.register_unstructure_hook(datetime, datetime.isoformat)
+    conv.register_structure_hook(datetime, lambda value, _: datetime.fromisoformat(value))
+    for model in _WIRE_MODELS:
+        renames: dict[str, Any] = {
+            a.name: override(rename=camel_case(a.name)) for a in attrs.fields(model)
+        }
+        conv.register_unstructure_hook(model, make_dict_unstructure_fn(model, conv, **renames))
+        conv.register_structure_hook(
+            model, make_dict_structure_fn(model, conv, _cattrs_forbid_extra_keys=True, **renames)
+        )
+    return conv
+
+
+@cache
+def converter() -> cattrs.Converter:
+    """The SDK's converter, built once on first use."""
+    return make_converter()

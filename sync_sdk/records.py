@@ -1,0 +1,90 @@
+"""Records around a sync config: who acts, what was audited, what waits in the outbox, pages.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from attrs import field, frozen
+
+__all__ = ["Actor", "AuditRecord", "OutboxEvent", "Page"]
+
+T = TypeVar("T")
+
+
+@frozen
+class Actor:
+    """Who calls the SDK: a user ``id`` in an organisation ``org_id``.
+
+    >>> Actor(id="user-1", org_id="org-1").is_authenticated
+    True
+    >>> Actor.anonymous().is_authenticated
+    False
+    """
+
+    id: str
+    org_id: str
+    roles: frozenset[str] = field(factory=frozenset, converter=frozenset)
+    is_anonymous: bool = False
+
+    @classmethod
+    def anonymous(cls) -> Actor:
+        """The anonymous actor: allowed only by ``auth: anonymous`` operations."""
+        return cls(id="anonymous", org_id="", is_anonymous=True)
+
+    @property
+    def is_authenticated(self) -> bool:
+        """A real identity: not anonymous, with a non-blank user id and org id."""
+        return (
+            not self.is_anonymous
+            and type(self.id) is str
+            and type(self.org_id) is str
+            and bool(self.id.strip())
+            and bool(self.org_id.strip())
+        )
+
+
+@frozen
+class AuditRecord:
+    """One audit entry, written in the same transaction as the change it records."""
+
+    key: str
+    actor_id: str
+    org_id: str
+    subject_id: str
+    event_id: str
+    occurred_at: datetime
+
+
+@frozen
+class OutboxEvent:
+    """An event as stored in the outbox, with its payload as wire JSON text."""
+
+    id: str
+    key: str
+    version: str
+    occurred_at: datetime
+    actor_id: str
+    org_id: str
+    subject_id: str
+    payload_json: str
+    delivered_at: datetime | None = None
+    claimed_until: datetime | None = None
+
+
+@frozen
+class Page(Generic[T]):
+    """One page of a listing: ``items``, the ``total`` count, and where the page starts."""
+
+    items: Sequence[T]
+    total: int
+    limit: int
+    offset: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.items) < self.total

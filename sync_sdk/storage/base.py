@@ -1,0 +1,122 @@
+"""The storage port: a unit of work holding config, audit and outbox repositories.
+
+The hub knows no SQL; it talks to any backend through these protocols (cosmicpython's
+repository + unit of work). A unit of work is one transaction: nothing it wrote is visible to
+others, or durable, until ``commit()``; leaving its ``with`` block without committing rolls back::
+
+    with storage.unit_of_work() as uow:
+        uow.configs.add(config, org_id="org-1", ...)
+        uow.audit.add(record)
+        uow.outbox.add(event)
+        uow.commit()
+
+Backends raise :class:`~sync_sdk.errors.StorageError` for driver failures, and
+:class:`IdempotencyKeyTaken` when another transaction already holds an idempotency key.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Protocol
+
+from sync_sdk.models import SyncConfig
+from sync_sdk.records import AuditRecord, OutboxEvent
+
+__all__ = [
+    "AuditRepository",
+    "ConfigRepository",
+    "IdempotencyKeyTaken",
+    "OutboxRepository",
+    "Storage",
+    "UnitOfWork",
+]
+
+
+class IdempotencyKeyTaken(Exception):
+    """Raised by ``configs.add`` when (org, idempotency key) is already stored."""
+
+
+class ConfigRepository(Protocol):
+    def add(
+        self,
+        config: SyncConfig,
+        *,
+        org_id: str,
+        created_by: str,
+        created_at: datetime,
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
+    ) -> None: ...
+
+    def get(self, org_id: str, config_id: str) -> SyncConfig | None: ...
+
+    def list(self, org_id: str, *, limit: int, offset: int) -> list[SyncConfig]: ...
+
+    def count(self, org_id: str | None = None) -> int: ...
+
+    def find_by_idempotency_key(self, org_id: str, key: str) -> tuple[SyncConfig, str] | None:
+        """The config stored under ``key`` and the hash of the request that created it."""
+        ...
+
+
+class AuditRepository(Protocol):
+    def add(self, record: AuditRecord) -> None: ...
+
+    def list(self, org_id: str | None) -> list[AuditRecord]:
+        """Audit records of ``org_id`` in the order written (``None``: every org)."""
+        ...
+
+    def count(self) -> int: ...
+
+
+class OutboxRepository(Protocol):
+    def add(self, event: OutboxEvent) -> None: ...
+
+    def mark_delivered(self, event_ids: Sequence[str], delivered_at: datetime) -> None: ...
+
+    def claim_pending(
+        self, limit: int, *, now: datetime, lease_until: datetime
+    ) -> list[OutboxEvent]:
+        """Claim up to ``limit`` undelivered events, oldest first, that nobody holds a lease on
+        at ``now``: their lease runs to ``lease_until`` once this unit of work commits, so that
+        no other process delivers them meanwhile."""
+        ...
+
+    def release(self, event_ids: Sequence[str]) -> None:
+        """Drop the lease on events that could not be delivered, for the next attempt."""
+        ...
+
+    def list(self) -> list[OutboxEvent]: ...
+
+    def count(self, *, pending_only: bool = False) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    @property
+    def configs(self) -> ConfigRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class Storage(Protocol):
+    """A storage backend. ``url`` is safe to log (credentials redacted)."""
+
+    url: str
+
+    def unit_of_work(self, *, write: bool = True) -> AbstractContextManager[UnitOfWork]:
+        """Begin a transaction (``write=False``: a read-only one)."""
+        ...
+
+    def close(self) -> None: ...

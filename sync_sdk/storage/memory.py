@@ -1,0 +1,204 @@
+"""The pure-Python backend (``memory://``): public API, for tests and for apps that need no disk.
+
+Transactions are real: a unit of work stages its writes and applies them all at ``commit()``,
+under the store's lock, or none of them. Nothing survives the process.
+
+    >>> from sync_sdk import SyncHub
+    >>> hub = SyncHub("memory://")
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+
+import attrs
+
+from sync_sdk.errors import StorageError
+from sync_sdk.models import SyncConfig
+from sync_sdk.records import AuditRecord, OutboxEvent
+from sync_sdk.storage.base import IdempotencyKeyTaken
+
+__all__ = ["MemoryStorage"]
+
+
+@attrs.define
+class _Row:
+    config: SyncConfig
+    org_id: str
+    idempotency_key: str | None
+    request_hash: str | None
+
+
+class _State:
+    def __init__(self) -> None:
+        self.configs: dict[str, _Row] = {}
+        self.idempotency: dict[tuple[str, str], str] = {}
+        self.audit: list[AuditRecord] = []
+        self.outbox: dict[str, OutboxEvent] = {}
+
+
+class _Configs:
+    def __init__(self, uow: _MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(
+        self,
+        config: SyncConfig,
+        *,
+        org_id: str,
+        created_by: str,
+        created_at: datetime,
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
+    ) -> None:
+        state = self._uow.state
+        if config.id in state.configs or any(r.config.id == config.id for r in self._uow.rows):
+            raise StorageError(f"sync config id {config.id!r} already exists")
+        if idempotency_key is not None and (
+            (org_id, idempotency_key) in state.idempotency
+            or any(
+                r.org_id == org_id and r.idempotency_key == idempotency_key for r in self._uow.rows
+            )
+        ):
+            raise IdempotencyKeyTaken(idempotency_key)
+        self._uow.rows.append(_Row(config, org_id, idempotency_key, request_hash))
+
+    def get(self, org_id: str, config_id: str) -> SyncConfig | None:
+        row = self._uow.state.configs.get(config_id)
+        return row.config if row is not None and row.org_id == org_id else None
+
+    def list(self, org_id: str, *, limit: int, offset: int) -> list[SyncConfig]:
+        rows = (r.config for r in self._uow.state.configs.values() if r.org_id == org_id)
+        return [c for i, c in enumerate(rows) if offset <= i < offset + limit]
+
+    def count(self, org_id: str | None = None) -> int:
+        rows = self._uow.state.configs.values()
+        return sum(1 for r in rows if org_id is None or r.org_id == org_id)
+
+    def find_by_idempotency_key(self, org_id: str, key: str) -> tuple[SyncConfig, str] | None:
+        config_id = self._uow.state.idempotency.get((org_id, key))
+        if config_id is None:
+            return None
+        row = self._uow.state.configs[config_id]
+        return row.config, row.request_hash or ""
+
+
+class _Audit:
+    def __init__(self, uow: _MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, record: AuditRecord) -> None:
+        self._uow.audit_records.append(record)
+
+    def list(self, org_id: str | None) -> list[AuditRecord]:
+        return [r for r in self._uow.state.audit if org_id is None or r.org_id == org_id]
+
+    def count(self) -> int:
+        return len(self._uow.state.audit)
+
+
+class _Outbox:
+    def __init__(self, uow: _MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, event: OutboxEvent) -> None:
+        self._uow.events.append(event)
+
+    def mark_delivered(self, event_ids: Sequence[str], delivered_at: datetime) -> None:
+        self._uow.delivered.extend((i, delivered_at) for i in event_ids)
+
+    def claim_pending(
+        self, limit: int, *, now: datetime, lease_until: datetime
+    ) -> list[OutboxEvent]:
+        staged = {event_id for event_id, _ in self._uow.delivered}
+        pending = (
+            e
+            for e in self._uow.state.outbox.values()
+            if e.delivered_at is None
+            and e.id not in staged
+            and (e.claimed_until is None or e.claimed_until <= now)
+        )
+        claimed = [e for _, e in zip(range(limit), pending, strict=False)]
+        self._uow.leases.extend((e.id, lease_until) for e in claimed)
+        return claimed
+
+    def release(self, event_ids: Sequence[str]) -> None:
+        self._uow.leases.extend((i, None) for i in event_ids)
+
+    def list(self) -> list[OutboxEvent]:
+        return list(self._uow.state.outbox.values())
+
+    def count(self, *, pending_only: bool = False) -> int:
+        events = self._uow.state.outbox.values()
+        return sum(1 for e in events if not pending_only or e.delivered_at is None)
+
+
+class _MemoryUnitOfWork:
+    def __init__(self, state: _State) -> None:
+        self.state = state
+        self.rows: list[_Row] = []
+        self.audit_records: list[AuditRecord] = []
+        self.events: list[OutboxEvent] = []
+        self.delivered: list[tuple[str, datetime]] = []
+        self.leases: list[tuple[str, datetime | None]] = []
+        self.configs = _Configs(self)
+        self.audit = _Audit(self)
+        self.outbox = _Outbox(self)
+
+    def commit(self) -> None:
+        state = self.state
+        for row in self.rows:
+            state.configs[row.config.id] = row
+            if row.idempotency_key is not None:
+                state.idempotency[(row.org_id, row.idempotency_key)] = row.config.id
+        state.audit.extend(self.audit_records)
+        for event in self.events:
+            state.outbox[event.id] = event
+        for event_id, until in self.leases:
+            claimed = state.outbox[event_id]
+            state.outbox[event_id] = attrs.evolve(claimed, claimed_until=until)
+        for event_id, at in self.delivered:
+            stored = state.outbox.get(event_id)
+            if stored is not None and stored.delivered_at is None:
+                state.outbox[event_id] = attrs.evolve(stored, delivered_at=at)
+        self.rollback()
+
+    def rollback(self) -> None:
+        self.rows = []
+        self.audit_records = []
+        self.events = []
+        self.delivered = []
+        self.leases = []
+
+
+class MemoryStorage:
+    """Everything in Python dicts, one lock; safe to share between threads."""
+
+    url = "memory://"
+
+    def __init__(self) -> None:
+        self._state = _State()
+        self._lock = threading.RLock()
+        self._closed = False
+
+    @contextmanager
+    def unit_of_work(self, *, write: bool = True) -> Iterator[_MemoryUnitOfWork]:
+        with self._lock:
+            if self._closed:
+                raise StorageError("storage is closed")
+            uow = _MemoryUnitOfWork(self._state)
+            try:
+                yield uow
+            finally:
+                uow.rollback()
+
+    def close(self) -> None:
+        self._closed = True
+
+    def __repr__(self) -> str:
+        return "MemoryStorage()"

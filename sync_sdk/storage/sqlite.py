@@ -1,0 +1,435 @@
+"""The embedded default backend: SQLite through sqlite-utils.
+
+``sqlite:///configs.db`` is a file (relative path; ``sqlite:////abs/configs.db`` for an absolute
+one), ``sqlite://`` or ``sqlite:///:memory:`` a private in-memory database. A file runs in WAL
+mode with ``synchronous=FULL`` by default, so that a committed config survives a power cut
+(``?synchronous=NORMAL`` trades that for speed), foreign keys on and a 30 s busy timeout.
+
+    >>> from sync_sdk import SyncHub
+    >>> hub = SyncHub("sqlite:///:memory:")
+
+The schema is versioned with sqlite-utils ``Migrations``. Write transactions start with
+``BEGIN IMMEDIATE`` rather than sqlite-utils' deferred ``db.atomic()``: a deferred transaction
+that reads and then writes can fail at once with "database is locked" when another process
+writes, whatever the busy timeout; taking the write lock first makes it wait instead.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from sync_sdk.errors import StorageError
+from sync_sdk.models import FieldMapping, SyncConfig, SyncDirection, converter
+from sync_sdk.records import AuditRecord, OutboxEvent
+from sync_sdk.storage.base import IdempotencyKeyTaken
+
+__all__ = ["SYNCHRONOUS_MODES", "SqliteStorage", "migrations"]
+
+SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+migrations = Migrations("sync_sdk")
+
+
+@migrations(name="0001_initial")
+def _initial(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE sync_configs (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            integration_id TEXT NOT NULL,
+            connection_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            direction TEXT NOT NULL CHECK (direction IN ('INBOUND', 'OUTBOUND', 'BIDIRECTIONAL')),
+            source_object TEXT NOT NULL,
+            target_object TEXT NOT NULL,
+            schedule_enabled INTEGER NOT NULL CHECK (schedule_enabled IN (0, 1)),
+            schedule_cron TEXT,
+            is_active INTEGER NOT NULL CHECK (is_active IN (0, 1)),
+            last_sync_at TEXT,
+            field_mappings TEXT NOT NULL DEFAULT '[]',
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            idempotency_key TEXT,
+            request_hash TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX sync_configs_org ON sync_configs (org_id)")
+    db.execute(
+        "CREATE UNIQUE INDEX sync_configs_idempotency ON sync_configs (org_id, idempotency_key)"
+        " WHERE idempotency_key IS NOT NULL"
+    )
+    db.execute(
+        """CREATE TABLE audit_records (
+            seq INTEGER PRIMARY KEY,
+            key TEXT NOT NULL,
+            actor_id TEXT NOT NULL,
+            org_id TEXT NOT NULL,
+            subject_id TEXT NOT NULL REFERENCES sync_configs (id),
+            event_id TEXT NOT NULL,
+            occurred_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX audit_records_org ON audit_records (org_id)")
+    db.execute("CREATE INDEX audit_records_subject ON audit_records (subject_id)")
+    db.execute(
+        """CREATE TABLE outbox_events (
+            id TEXT PRIMARY KEY,
+            key TEXT NOT NULL,
+            version TEXT NOT NULL,
+            occurred_at TEXT NOT NULL,
+            actor_id TEXT NOT NULL,
+            org_id TEXT NOT NULL,
+            subject_id TEXT NOT NULL REFERENCES sync_configs (id),
+            payload TEXT NOT NULL,
+            delivered_at TEXT,
+            claimed_until TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX outbox_events_subject ON outbox_events (subject_id)")
+    db.execute(
+        "CREATE INDEX outbox_events_pending ON outbox_events (occurred_at)"
+        " WHERE delivered_at IS NULL"
+    )
+
+
+_CONFIG_COLUMNS = (
+    "id, integration_id, connection_id, name, direction, source_object, target_object,"
+    " schedule_enabled, schedule_cron, is_active, last_sync_at, field_mappings"
+)
+_INSERT_CONFIG = (
+    "INSERT INTO sync_configs (id, org_id, integration_id, connection_id, name, direction,"
+    " source_object, target_object, schedule_enabled, schedule_cron, is_active, last_sync_at,"
+    " field_mappings, created_by, created_at, idempotency_key, request_hash)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_AUDIT = (
+    "INSERT INTO audit_records (key, actor_id, org_id, subject_id, event_id, occurred_at)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+_INSERT_OUTBOX = (
+    "INSERT INTO outbox_events (id, key, version, occurred_at, actor_id, org_id, subject_id,"
+    " payload, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_OUTBOX_COLUMNS = (
+    "id, key, version, occurred_at, actor_id, org_id, subject_id, payload, delivered_at,"
+    " claimed_until"
+)
+
+
+def _time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _field_mappings_json(mappings: tuple[FieldMapping, ...]) -> str:
+    if not mappings:
+        return "[]"
+    return json.dumps(converter().unstructure(mappings, tuple[FieldMapping, ...]))
+
+
+def config_from_row(row: Sequence[Any]) -> SyncConfig:
+    """A :class:`SyncConfig` from a row of ``_CONFIG_COLUMNS`` (shared with the other SQL
+    backends)."""
+    mappings: tuple[FieldMapping, ...] = ()
+    if row[11] not in ("[]", None):
+        raw = json.loads(row[11]) if isinstance(row[11], str) else row[11]
+        mappings = converter().structure(raw, tuple[FieldMapping, ...])
+    last_sync = row[10]
+    return SyncConfig(
+        id=row[0],
+        integration_id=row[1],
+        connection_id=row[2],
+        name=row[3],
+        direction=SyncDirection(row[4]),
+        source_object=row[5],
+        target_object=row[6],
+        schedule_enabled=bool(row[7]),
+        schedule_cron=row[8],
+        is_active=bool(row[9]),
+        last_sync_at=_time(last_sync) if isinstance(last_sync, str) else last_sync,
+        field_mappings=mappings,
+    )
+
+
+def _outbox_from_row(row: Sequence[Any]) -> OutboxEvent:
+    return OutboxEvent(
+        id=row[0],
+        key=row[1],
+        version=row[2],
+        occurred_at=datetime.fromisoformat(row[3]),
+        actor_id=row[4],
+        org_id=row[5],
+        subject_id=row[6],
+        payload_json=row[7],
+        delivered_at=_time(row[8]),
+        claimed_until=_time(row[9]),
+    )
+
+
+class _Configs:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def add(
+        self,
+        config: SyncConfig,
+        *,
+        org_id: str,
+        created_by: str,
+        created_at: datetime,
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
+    ) -> None:
+        last_sync = config.last_sync_at
+        try:
+            self._conn.execute(
+                _INSERT_CONFIG,
+                (
+                    config.id,
+                    org_id,
+                    config.integration_id,
+                    config.connection_id,
+                    config.name,
+                    config.direction.value,
+                    config.source_object,
+                    config.target_object,
+                    config.schedule_enabled,
+                    config.schedule_cron,
+                    config.is_active,
+                    None if last_sync is None else last_sync.isoformat(),
+                    _field_mappings_json(config.field_mappings),
+                    created_by,
+                    created_at.isoformat(),
+                    idempotency_key,
+                    request_hash,
+                ),
+            )
+        except sqlite3.IntegrityError as exc:
+            if idempotency_key is not None and "idempotency_key" in str(exc):
+                raise IdempotencyKeyTaken(idempotency_key) from exc
+            raise
+
+    def get(self, org_id: str, config_id: str) -> SyncConfig | None:
+        row = self._conn.execute(
+            f"SELECT {_CONFIG_COLUMNS} FROM sync_configs WHERE id = ? AND org_id = ?",
+            (config_id, org_id),
+        ).fetchone()
+        return None if row is None else config_from_row(row)
+
+    def list(self, org_id: str, *, limit: int, offset: int) -> list[SyncConfig]:
+        rows = self._conn.execute(
+            f"SELECT {_CONFIG_COLUMNS} FROM sync_configs WHERE org_id = ?"
+            " ORDER BY rowid LIMIT ? OFFSET ?",
+            (org_id, limit, offset),
+        ).fetchall()
+        return [config_from_row(row) for row in rows]
+
+    def count(self, org_id: str | None = None) -> int:
+        if org_id is None:
+            row = self._conn.execute("SELECT count(*) FROM sync_configs").fetchone()
+        else:
+            row = self._conn.execute(
+                "SELECT count(*) FROM sync_configs WHERE org_id = ?", (org_id,)
+            ).fetchone()
+        return int(row[0])
+
+    def find_by_idempotency_key(self, org_id: str, key: str) -> tuple[SyncConfig, str] | None:
+        row = self._conn.execute(
+            f"SELECT {_CONFIG_COLUMNS}, request_hash FROM sync_configs"
+            " WHERE org_id = ? AND idempotency_key = ?",
+            (org_id, key),
+        ).fetchone()
+        return None if row is None else (config_from_row(row), row[12] or "")
+
+
+class _Audit:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def add(self, record: AuditRecord) -> None:
+        self._conn.execute(
+            _INSERT_AUDIT,
+            (
+                record.key,
+                record.actor_id,
+                record.org_id,
+                record.subject_id,
+                record.event_id,
+                record.occurred_at.isoformat(),
+            ),
+        )
+
+    def list(self, org_id: str | None) -> list[AuditRecord]:
+        sql = "SELECT key, actor_id, org_id, subject_id, event_id, occurred_at FROM audit_records"
+        params: tuple[str, ...] = ()
+        if org_id is not None:
+            sql += " WHERE org_id = ?"
+            params = (org_id,)
+        rows = self._conn.execute(sql + " ORDER BY seq", params).fetchall()
+        return [
+            AuditRecord(r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5])) for r in rows
+        ]
+
+    def count(self) -> int:
+        return int(self._conn.execute("SELECT count(*) FROM audit_records").fetchone()[0])
+
+
+class _Outbox:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def add(self, event: OutboxEvent) -> None:
+        self._conn.execute(
+            _INSERT_OUTBOX,
+            (
+                event.id,
+                event.key,
+                event.version,
+                event.occurred_at.isoformat(),
+                event.actor_id,
+                event.org_id,
+                event.subject_id,
+                event.payload_json,
+                None if event.delivered_at is None else event.delivered_at.isoformat(),
+            ),
+        )
+
+    def mark_delivered(self, event_ids: Sequence[str], delivered_at: datetime) -> None:
+        at = delivered_at.isoformat()
+        self._conn.executemany(
+            "UPDATE outbox_events SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
+            [(at, event_id) for event_id in event_ids],
+        )
+
+    def claim_pending(
+        self, limit: int, *, now: datetime, lease_until: datetime
+    ) -> list[OutboxEvent]:
+        # BEGIN IMMEDIATE already excludes every other writer: select, then take the lease.
+        rows = self._conn.execute(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox_events WHERE delivered_at IS NULL"
+            " AND (claimed_until IS NULL OR claimed_until <= ?)"
+            " ORDER BY occurred_at, rowid LIMIT ?",
+            (now.isoformat(), limit),
+        ).fetchall()
+        until = lease_until.isoformat()
+        self._conn.executemany(
+            "UPDATE outbox_events SET claimed_until = ? WHERE id = ?",
+            [(until, row[0]) for row in rows],
+        )
+        return [_outbox_from_row(row) for row in rows]
+
+    def release(self, event_ids: Sequence[str]) -> None:
+        self._conn.executemany(
+            "UPDATE outbox_events SET claimed_until = NULL WHERE id = ?",
+            [(event_id,) for event_id in event_ids],
+        )
+
+    def list(self) -> list[OutboxEvent]:
+        rows = self._conn.execute(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox_events ORDER BY rowid"
+        ).fetchall()
+        return [_outbox_from_row(row) for row in rows]
+
+    def count(self, *, pending_only: bool = False) -> int:
+        sql = "SELECT count(*) FROM outbox_events"
+        if pending_only:
+            sql += " WHERE delivered_at IS NULL"
+        return int(self._conn.execute(sql).fetchone()[0])
+
+
+class _SqliteUnitOfWork:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.configs = _Configs(conn)
+        self.audit = _Audit(conn)
+        self.outbox = _Outbox(conn)
+
+    def commit(self) -> None:
+        self._conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+
+class SqliteStorage:
+    """SQLite through sqlite-utils; one connection, serialised by a lock (safe across threads).
+
+    ``path`` is a file path or ``":memory:"`` (a private database that lives as long as this
+    object).
+    """
+
+    def __init__(
+        self,
+        path: str = ":memory:",
+        *,
+        synchronous: str = "FULL",
+        busy_timeout: float = 30.0,
+    ) -> None:
+        synchronous = synchronous.upper()
+        if synchronous not in SYNCHRONOUS_MODES:
+            raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}")
+        self.path = path
+        self.url = "sqlite:///" + path
+        self.synchronous = synchronous
+        self._lock = threading.RLock()
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves; the lock makes the one
+            # connection safe to use from several threads.
+            conn = sqlite3.connect(
+                path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+            if path != ":memory:":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={synchronous}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+            self.db = sqlite_utils.Database(conn, execute_plugins=False)
+            conn.execute("BEGIN IMMEDIATE")  # one process migrates at a time
+            try:
+                migrations.apply(self.db)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open SQLite database {path!r}: {exc}") from exc
+        self._conn = conn
+        self._closed = False
+
+    @contextmanager
+    def unit_of_work(self, *, write: bool = True) -> Iterator[_SqliteUnitOfWork]:
+        with self._lock:
+            if self._closed:
+                raise StorageError("storage is closed")
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                uow = _SqliteUnitOfWork(conn)
+                try:
+                    yield uow
+                finally:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                raise StorageError(f"SQLite error: {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
+
+    def __repr__(self) -> str:
+        return f"SqliteStorage({self.path!r}, synchronous={self.synchronous!r})"

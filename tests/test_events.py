@@ -1,0 +1,127 @@
+"""Events: declared only, after commit only, one receiver's failure isolated, redelivery."""
+
+import logging
+from datetime import UTC
+
+import pytest
+
+from sync_sdk import SyncConfig, SyncHub, signals
+from sync_sdk.contracts import CREATE_SYNC_CONFIG
+from sync_sdk.errors import EventNotDeclared
+from sync_sdk.events import EventEnvelope, build_event, deliver
+
+from .conftest import USER, VALID_INPUT, counts
+
+
+def test_signal_lives_in_a_private_namespace() -> None:
+    import blinker
+
+    assert signals.sync_config_created.name == "integration.syncConfig.created"
+    assert signals.sync_config_created is not blinker.signal("integration.syncConfig.created")
+    assert signals.signal_for("integration.syncConfig.created") is signals.sync_config_created
+
+
+def test_envelope(hub: SyncHub) -> None:
+    got: list[tuple[object, EventEnvelope]] = []
+
+    def receiver(sender: object, *, event: EventEnvelope) -> None:
+        got.append((sender, event))
+
+    with signals.sync_config_created.connected_to(receiver):
+        cfg = hub.create_sync_config(VALID_INPUT, actor=USER)
+    ((sender, event),) = got
+    assert sender is hub
+    assert event.key == "integration.syncConfig.created"
+    assert event.version == "1.0.0"
+    assert event.occurred_at.tzinfo == UTC
+    assert event.payload == cfg
+    assert (event.actor_id, event.org_id) == ("user-1", "org-1")
+    assert event.id.startswith("evt_")
+    assert event.to_dict()["payload"] == cfg.to_dict()
+
+
+def test_event_is_published_after_commit(hub: SyncHub) -> None:
+    seen: list[tuple[int, int, int]] = []
+
+    def receiver(sender: SyncHub, *, event: EventEnvelope) -> None:
+        # the config is readable by anyone at the time the event arrives
+        seen.append(counts(sender))
+        assert sender.get_sync_config(event.payload.id, actor=USER) == event.payload
+
+    with signals.sync_config_created.connected_to(receiver):
+        hub.create_sync_config(VALID_INPUT, actor=USER)
+    assert seen == [(1, 1, 1)]
+
+
+def test_failing_receiver_is_isolated(
+    hub: SyncHub, events: list[EventEnvelope], caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(sender: object, *, event: EventEnvelope) -> None:
+        raise RuntimeError("subscriber bug")
+
+    with signals.sync_config_created.connected_to(broken), caplog.at_level(logging.ERROR):
+        cfg = hub.create_sync_config(VALID_INPUT, actor=USER)
+    assert hub.get_sync_config(cfg.id, actor=USER) == cfg
+    assert [e.payload for e in events] == [cfg]  # the other receiver got it
+    assert "subscriber bug" in caplog.text
+    # the event stays undelivered, and goes out again on request
+    events.clear()
+    assert hub.redeliver_pending() == 1
+    assert [e.payload for e in events] == [cfg]
+    assert hub.redeliver_pending() == 0
+
+
+def test_redelivery_keeps_failing_events_pending(hub: SyncHub) -> None:
+    calls: list[str] = []
+
+    def broken(sender: object, *, event: EventEnvelope) -> None:
+        calls.append(event.id)
+        raise RuntimeError("still broken")
+
+    with signals.sync_config_created.connected_to(broken):
+        hub.create_sync_config(VALID_INPUT, actor=USER)
+        assert hub.redeliver_pending() == 0
+        assert hub.redeliver_pending() == 0
+    assert len(calls) == 3
+    assert hub.redeliver_pending() == 1  # nobody fails now
+    assert hub.redeliver_pending() == 0
+
+
+def test_delivered_events_are_not_redelivered(hub: SyncHub, events: list[EventEnvelope]) -> None:
+    for _ in range(3):
+        hub.create_sync_config(VALID_INPUT, actor=USER)
+    assert hub.redeliver_pending() == 0
+    assert len(events) == 3
+    with hub.storage.unit_of_work(write=False) as uow:
+        assert uow.outbox.count(pending_only=True) == 0
+
+
+def test_muted_signal_sends_nothing(hub: SyncHub, events: list[EventEnvelope]) -> None:
+    with signals.sync_config_created.muted():
+        hub.create_sync_config(VALID_INPUT, actor=USER)
+    assert events == []
+
+
+def test_only_declared_events_can_be_built() -> None:
+    cfg = SyncConfig.from_dict(dict(CREATE_SYNC_CONFIG.acceptance.examples[0].output))
+    kwargs = {"event_id": "e", "occurred_at": None, "actor_id": "u", "org_id": "o"}
+    with pytest.raises(EventNotDeclared):
+        build_event(CREATE_SYNC_CONFIG, "integration.syncConfig.deleted", cfg, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(EventNotDeclared):
+        build_event(CREATE_SYNC_CONFIG, "integration.syncConfig.created", {"id": "x"}, **kwargs)  # type: ignore[arg-type]
+
+
+def test_only_declared_events_can_be_delivered() -> None:
+    from datetime import datetime
+
+    cfg = SyncConfig.from_dict(dict(CREATE_SYNC_CONFIG.acceptance.examples[0].output))
+    bogus = EventEnvelope(
+        "e", "integration.syncConfig.deleted", "1.0.0", datetime.now(UTC), cfg, "u", "o"
+    )
+    with pytest.raises(EventNotDeclared):
+        deliver(CREATE_SYNC_CONFIG, object(), bogus)
+    wrong_version = EventEnvelope(
+        "e", "integration.syncConfig.created", "2.0.0", datetime.now(UTC), cfg, "u", "o"
+    )
+    with pytest.raises(EventNotDeclared):
+        deliver(CREATE_SYNC_CONFIG, object(), wrong_version)

@@ -1,0 +1,239 @@
+"""One storage suite, run unchanged against every backend (as eventsourcing does).
+
+It talks to the port (``sync_sdk.storage.base``) directly: transactions, scoping, idempotency
+keys, outbox claims.
+"""
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from sync_sdk import SyncConfig, SyncDirection, SyncHub
+from sync_sdk.records import AuditRecord, OutboxEvent
+from sync_sdk.storage import IdempotencyKeyTaken, Storage, open_storage
+
+from .conftest import USER, VALID_INPUT
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def config(i: int = 1) -> SyncConfig:
+    return SyncConfig(
+        f"sync_{i}", "int-1", "conn-1", f"name {i}", SyncDirection.INBOUND, "contacts", "people"
+    )
+
+
+def event(i: int = 1, at: datetime = NOW) -> OutboxEvent:
+    return OutboxEvent(
+        f"evt_{i}",
+        "integration.syncConfig.created",
+        "1.0.0",
+        at,
+        "user-1",
+        "org-1",
+        f"sync_{i}",
+        json.dumps({"id": f"sync_{i}"}),
+    )
+
+
+def write(
+    storage: Storage, i: int = 1, *, org: str = "org-1", key: str | None = None, at: datetime = NOW
+) -> None:
+    with storage.unit_of_work() as uow:
+        uow.configs.add(
+            config(i),
+            org_id=org,
+            created_by="user-1",
+            created_at=at,
+            idempotency_key=key,
+            request_hash=None if key is None else "h",
+        )
+        uow.audit.add(
+            AuditRecord(
+                "integration.syncConfig.created", "user-1", org, f"sync_{i}", f"evt_{i}", at
+            )
+        )
+        uow.outbox.add(event(i, at))
+        uow.commit()
+
+
+@pytest.fixture
+def storage(url: str) -> Storage:
+    storage = open_storage(url)
+    yield storage  # type: ignore[misc]
+    storage.close()
+
+
+def totals(storage: Storage) -> tuple[int, int, int]:
+    with storage.unit_of_work(write=False) as uow:
+        return uow.configs.count(), uow.audit.count(), uow.outbox.count()
+
+
+def test_commit_makes_everything_visible(storage: Storage) -> None:
+    write(storage)
+    assert totals(storage) == (1, 1, 1)
+    with storage.unit_of_work(write=False) as uow:
+        assert uow.configs.get("org-1", "sync_1") == config(1)
+        assert uow.audit.list("org-1")[0].subject_id == "sync_1"
+        assert uow.outbox.list()[0] == event(1)
+
+
+def test_leaving_without_commit_rolls_back(storage: Storage) -> None:
+    with storage.unit_of_work() as uow:
+        uow.configs.add(config(), org_id="org-1", created_by="u", created_at=NOW)
+        uow.audit.add(AuditRecord("k", "u", "org-1", "sync_1", "evt_1", NOW))
+        uow.outbox.add(event())
+    assert totals(storage) == (0, 0, 0)
+
+
+def test_exception_rolls_back(storage: Storage) -> None:
+    with pytest.raises(RuntimeError), storage.unit_of_work() as uow:
+        uow.configs.add(config(), org_id="org-1", created_by="u", created_at=NOW)
+        raise RuntimeError("boom")
+    assert totals(storage) == (0, 0, 0)
+    write(storage)  # still usable
+    assert totals(storage) == (1, 1, 1)
+
+
+def test_reads_are_scoped_to_the_org(storage: Storage) -> None:
+    write(storage, 1, org="org-1")
+    write(storage, 2, org="org-2")
+    with storage.unit_of_work(write=False) as uow:
+        assert uow.configs.get("org-2", "sync_1") is None
+        assert [c.id for c in uow.configs.list("org-1", limit=10, offset=0)] == ["sync_1"]
+        assert uow.configs.count("org-2") == 1
+        assert uow.configs.count() == 2
+        assert [a.subject_id for a in uow.audit.list("org-2")] == ["sync_2"]
+        assert len(uow.audit.list(None)) == 2
+
+
+def test_list_keeps_insertion_order(storage: Storage) -> None:
+    for i in (3, 1, 2):
+        write(storage, i)
+    with storage.unit_of_work(write=False) as uow:
+        assert [c.id for c in uow.configs.list("org-1", limit=2, offset=1)] == ["sync_1", "sync_2"]
+
+
+def test_idempotency_key_is_unique_per_org(storage: Storage) -> None:
+    write(storage, 1, key="k")
+    with pytest.raises(IdempotencyKeyTaken), storage.unit_of_work() as uow:
+        uow.configs.add(
+            config(2),
+            org_id="org-1",
+            created_by="u",
+            created_at=NOW,
+            idempotency_key="k",
+            request_hash="h2",
+        )
+    write(storage, 3, org="org-2", key="k")
+    with storage.unit_of_work(write=False) as uow:
+        assert uow.configs.find_by_idempotency_key("org-1", "k") == (config(1), "h")
+        assert uow.configs.find_by_idempotency_key("org-1", "other") is None
+    assert totals(storage) == (2, 2, 2)
+
+
+def test_outbox_claims_mark_and_release(storage: Storage) -> None:
+    write(storage, 1, at=NOW)
+    write(storage, 2, at=NOW + timedelta(seconds=1))
+    with storage.unit_of_work() as uow:
+        claimed = uow.outbox.claim_pending(10, now=NOW, lease_until=NOW + timedelta(minutes=1))
+        uow.commit()
+    assert [e.id for e in claimed] == ["evt_1", "evt_2"]
+    with storage.unit_of_work() as uow:  # leased: nobody else gets them
+        assert uow.outbox.claim_pending(10, now=NOW, lease_until=NOW) == []
+    with storage.unit_of_work() as uow:
+        uow.outbox.mark_delivered(["evt_1"], NOW)
+        uow.outbox.release(["evt_2"])
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert [e.id for e in uow.outbox.claim_pending(10, now=NOW, lease_until=NOW)] == ["evt_2"]
+        assert uow.outbox.count(pending_only=True) == 1
+    # an expired lease can be claimed again
+    with storage.unit_of_work() as uow:
+        uow.outbox.claim_pending(10, now=NOW, lease_until=NOW + timedelta(minutes=1))
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        later = NOW + timedelta(minutes=2)
+        assert [e.id for e in uow.outbox.claim_pending(10, now=later, lease_until=later)] == [
+            "evt_2"
+        ]
+
+
+def test_hostile_strings_round_trip(storage: Storage) -> None:
+    nasty = 'Robert\'); DROP TABLE sync_configs;-- \u00e9\u4e2d\U0001f600 "q" \\ %s ?'
+    cfg = SyncConfig(
+        "sync_x",
+        nasty,
+        nasty,
+        nasty,
+        SyncDirection.OUTBOUND,
+        nasty,
+        "x" * 1024,
+        schedule_cron=nasty,
+    )
+    with storage.unit_of_work() as uow:
+        uow.configs.add(cfg, org_id=nasty, created_by=nasty, created_at=NOW)
+        uow.commit()
+    with storage.unit_of_work(write=False) as uow:
+        assert uow.configs.get(nasty, "sync_x") == cfg
+
+
+def test_sqlite_file_reopened_holds_everything(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'configs.db'}"
+    with SyncHub(url) as hub:
+        created = [hub.create_sync_config(VALID_INPUT, actor=USER) for _ in range(3)]
+        audit = hub.audit_log(actor=USER)
+    with SyncHub(url) as hub:
+        assert list(hub.list_sync_configs(actor=USER).items) == created
+        assert hub.audit_log(actor=USER) == audit
+        assert hub.redeliver_pending() == 0  # delivery marks were flushed at close
+
+
+def test_sqlite_file_settings(tmp_path: Path) -> None:
+    from sync_sdk.storage.sqlite import SqliteStorage
+
+    storage = open_storage(f"sqlite:///{tmp_path / 'a.db'}")
+    assert isinstance(storage, SqliteStorage)
+    conn = storage.db.conn
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+    storage.close()
+    normal = open_storage(f"sqlite:///{tmp_path / 'b.db'}?synchronous=NORMAL")
+    assert normal.db.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # type: ignore[attr-defined]
+    normal.close()
+
+
+def test_sqlite_migrations_are_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    for _ in range(3):
+        open_storage(f"sqlite:///{path}").close()
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 1
+
+
+def test_sqlite_foreign_keys_forbid_orphans(tmp_path: Path) -> None:
+    from sync_sdk import StorageError
+
+    storage = open_storage(f"sqlite:///{tmp_path / 'fk.db'}")
+    with pytest.raises(StorageError), storage.unit_of_work() as uow:
+        uow.audit.add(AuditRecord("k", "u", "org-1", "sync_missing", "evt_1", NOW))
+        uow.commit()
+    storage.close()
+
+
+def test_driver_errors_become_storage_errors(tmp_path: Path) -> None:
+    from sync_sdk import StorageError
+
+    (tmp_path / "dir.db").mkdir()
+    with pytest.raises(StorageError):
+        open_storage(f"sqlite:///{tmp_path / 'dir.db'}")
+    storage = open_storage("sqlite://")
+    storage.close()
+    with pytest.raises(StorageError), storage.unit_of_work():
+        pass
