@@ -101,8 +101,15 @@ class ValidationError(SyncSdkError, ValueError):
 
     def __init__(self, issues: Iterable[ValidationIssue]) -> None:
         self.issues: tuple[ValidationIssue, ...] = tuple(issues)
+        super().__init__(self.issues)
+
+    def __str__(self) -> str:  # built on demand: rejecting input stays cheap
         lines = "; ".join(f"{i.path or '<input>'}: {i.message} [{i.code}]" for i in self.issues)
-        super().__init__(f"{len(self.issues)} validation issue(s): {lines}")
+        return f"{len(self.issues)} validation issue(s): {lines}"
+
+    @property
+    def detail(self) -> str:
+        return str(self)
 
     def to_problem(self) -> dict[str, Any]:
         problem = super().to_problem()

@@ -14,13 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from attrs import frozen
+from blinker import NamedSignal
 
 from sync_sdk.contracts.spec import OperationContract
 from sync_sdk.errors import EventNotDeclared
 from sync_sdk.models import SyncConfig
 from sync_sdk.signals import signal_for
 
-__all__ = ["EventEnvelope", "build_event", "deliver"]
+__all__ = ["EventEnvelope", "build_event", "deliver", "send"]
 
 logger = logging.getLogger("sync_sdk.events")
 
@@ -96,7 +97,14 @@ def deliver(contract: OperationContract, sender: object, event: EventEnvelope) -
         raise EventNotDeclared(
             f"{contract.key} v{contract.version} does not emit {event.key} v{event.version}"
         )
-    signal = signal_for(event.key)
+    return send(signal_for(event.key), sender, event)
+
+
+def send(signal: NamedSignal, sender: object, event: EventEnvelope) -> bool:
+    """Call each receiver of ``signal`` on its own; True when none raised.
+
+    The event must already be checked against its contract (:func:`build_event` does that).
+    """
     if not signal.receivers or signal.is_muted:
         return True
     delivered = True

@@ -26,11 +26,12 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
+
+import attrs
 
 from sync_sdk.contracts import CREATE_SYNC_CONFIG
 from sync_sdk.contracts.spec import Auth, OperationContract
@@ -42,9 +43,11 @@ from sync_sdk.errors import (
     ValidationError,
     ValidationIssue,
 )
-from sync_sdk.events import EventEnvelope, build_event, deliver
-from sync_sdk.models import CreateSyncConfigInput, SyncConfig, camel_case
+from sync_sdk.events import EventEnvelope, build_event, deliver, send
+from sync_sdk.ids import new_id
+from sync_sdk.models import CreateSyncConfigInput, SyncConfig, camel_case, converter
 from sync_sdk.records import Actor, AuditRecord, OutboxEvent, Page
+from sync_sdk.signals import signal_for
 from sync_sdk.storage import Storage, default_storage_url, open_storage
 from sync_sdk.storage.base import IdempotencyKeyTaken
 from sync_sdk.validation import MAX_STRING_LENGTH, validate_create_input
@@ -56,6 +59,8 @@ IdFactory = Callable[[], str]
 
 _CREATED = CREATE_SYNC_CONFIG.side_effects.emits[0]
 _MAX_PAGE = 1000
+# json.dumps without its per-call keyword handling; the cycle check is moot for wire dicts
+_dumps = json.JSONEncoder(check_circular=False).encode
 
 
 def _utc_now() -> datetime:
@@ -63,8 +68,8 @@ def _utc_now() -> datetime:
 
 
 def new_config_id() -> str:
-    """A fresh config id: ``sync_`` and 32 hex digits (random, unique)."""
-    return "sync_" + uuid.uuid4().hex
+    """A fresh config id: ``sync_`` and 32 hex digits (time-ordered, unique)."""
+    return new_id("sync_")
 
 
 def _authorize(actor: object, auth: Auth) -> Actor:
@@ -130,6 +135,9 @@ class SyncHub:
         self._lock = threading.Lock()
         self._delivered: list[str] = []  # delivered events, marked in the next transaction
         self._in_flight: set[str] = set()  # committed events this hub is delivering now
+        self._signal = signal_for(_CREATED.key)
+        self._to_wire = converter().get_unstructure_hook(SyncConfig)
+        self._audit_keys = self.contract.side_effects.audit
 
     def __repr__(self) -> str:
         return f"SyncHub({self.storage.url!r})"
@@ -165,31 +173,44 @@ class SyncHub:
         value = validate_create_input(data)
         user = _authorize(actor, self.contract.policy.auth)
         key = _check_idempotency_key(idempotency_key)
-        return self._create(value, user, key)
+        return self._create([value], user, key)[0]
 
-    def _create(self, value: CreateSyncConfigInput, actor: Actor, key: str | None) -> SyncConfig:
+    def create_sync_configs(
+        self, items: Sequence[Mapping[str, Any]], /, *, actor: Actor | None = None
+    ) -> list[SyncConfig]:
+        """Create several sync configs in one transaction: all of them, or none.
+
+        Each item is a wire mapping, validated as by :meth:`create_sync_config`; one invalid item
+        rejects the whole batch, its issues' paths prefixed with the item's index (``[3].name``).
+        Each config gets its own audit record and event, published after the one commit::
+
+            configs = hub.create_sync_configs([input_a, input_b], actor=user)
+        """
+        if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Sequence):
+            raise ValidationError(
+                [ValidationIssue("", "invalid_type", "items must be a sequence of mappings")]
+            )
+        values: list[CreateSyncConfigInput] = []
+        issues: list[ValidationIssue] = []
+        for index, item in enumerate(items):
+            try:
+                values.append(validate_create_input(item))
+            except ValidationError as err:
+                issues.extend(
+                    attrs.evolve(i, path=f"[{index}].{i.path}" if i.path else f"[{index}]")
+                    for i in err.issues
+                )
+        if issues:
+            raise ValidationError(issues)
+        user = _authorize(actor, self.contract.policy.auth)
+        return self._create(values, user, None) if values else []
+
+    def _create(
+        self, values: Sequence[CreateSyncConfigInput], actor: Actor, key: str | None
+    ) -> list[SyncConfig]:
         now = self._now()
-        config = SyncConfig(
-            id=self._id_factory(),
-            integration_id=value.integration_id,
-            connection_id=value.connection_id,
-            name=value.name,
-            direction=value.direction,
-            source_object=value.source_object,
-            target_object=value.target_object,
-            schedule_enabled=value.schedule_enabled,
-            schedule_cron=value.schedule_cron,
-        )
-        event = build_event(
-            self.contract,
-            _CREATED.key,
-            config,
-            event_id="evt_" + uuid.uuid4().hex,
-            occurred_at=now,
-            actor_id=actor.id,
-            org_id=actor.org_id,
-        )
-        request_hash = None if key is None else _request_hash(value)
+        built = [self._build(value, actor, now) for value in values]
+        request_hash = None if key is None else _request_hash(values[0])
         marks = self._take_delivered()
         committed = False
         try:
@@ -201,34 +222,28 @@ class SyncHub:
                             uow.outbox.mark_delivered(marks, now)
                             uow.commit()
                             marks = []
-                        return self._replay(found, request_hash)
-                uow.configs.add(
-                    config,
+                        return [self._replay(found, request_hash)]
+                configs = [config for config, _, _ in built]
+                uow.configs.add_many(
+                    configs,
                     org_id=actor.org_id,
                     created_by=actor.id,
                     created_at=now,
                     idempotency_key=key,
                     request_hash=request_hash,
                 )
-                for audit_key in self.contract.side_effects.audit:
-                    uow.audit.add(
+                uow.audit.add_many(
+                    [
                         AuditRecord(audit_key, actor.id, actor.org_id, config.id, event.id, now)
-                    )
-                uow.outbox.add(
-                    OutboxEvent(
-                        id=event.id,
-                        key=event.key,
-                        version=event.version,
-                        occurred_at=now,
-                        actor_id=actor.id,
-                        org_id=actor.org_id,
-                        subject_id=config.id,
-                        payload_json=json.dumps(config.to_dict()),
-                    )
+                        for config, event, _ in built
+                        for audit_key in self._audit_keys
+                    ]
                 )
+                uow.outbox.add_many([stored for _, _, stored in built])
                 if marks:
                     uow.outbox.mark_delivered(marks, now)
-                self._in_flight.add(event.id)
+                event_ids = [event.id for _, event, _ in built]
+                self._in_flight.update(event_ids)
                 uow.commit()
                 committed = True
                 marks = []
@@ -238,14 +253,50 @@ class SyncHub:
                 found = uow.configs.find_by_idempotency_key(actor.org_id, key or "")
             if found is None:  # pragma: no cover - the key cannot vanish once committed
                 raise
-            return self._replay(found, request_hash)
+            return [self._replay(found, request_hash)]
         finally:
             if marks:
                 self._return_delivered(marks)
             if not committed:
-                self._in_flight.discard(event.id)
-        self._publish(event)
-        return config
+                self._in_flight.difference_update([event.id for _, event, _ in built])
+        self._publish([event for _, event, _ in built])
+        return configs
+
+    def _build(
+        self, value: CreateSyncConfigInput, actor: Actor, now: datetime
+    ) -> tuple[SyncConfig, EventEnvelope, OutboxEvent]:
+        """The config, its event and the event's outbox row, before anything is written."""
+        config = SyncConfig(
+            self._id_factory(),
+            value.integration_id,
+            value.connection_id,
+            value.name,
+            value.direction,
+            value.source_object,
+            value.target_object,
+            value.schedule_enabled,
+            value.schedule_cron,
+        )
+        event = build_event(
+            self.contract,
+            _CREATED.key,
+            config,
+            event_id=new_id("evt_"),
+            occurred_at=now,
+            actor_id=actor.id,
+            org_id=actor.org_id,
+        )
+        stored = OutboxEvent(
+            event.id,
+            event.key,
+            event.version,
+            now,
+            actor.id,
+            actor.org_id,
+            config.id,
+            _dumps(self._to_wire(config)),
+        )
+        return config, event, stored
 
     def _replay(self, found: tuple[SyncConfig, str], request_hash: str | None) -> SyncConfig:
         config, stored_hash = found
@@ -256,13 +307,18 @@ class SyncHub:
             )
         return config
 
-    def _publish(self, event: EventEnvelope) -> None:
+    def _publish(self, events: list[EventEnvelope]) -> None:
+        """Send committed events; those that every receiver took are marked later."""
+        delivered = []
         try:
-            if deliver(self.contract, self, event):
-                with self._lock:
-                    self._delivered.append(event.id)
+            for event in events:
+                if send(self._signal, self, event):
+                    delivered.append(event.id)
         finally:
-            self._in_flight.discard(event.id)
+            self._in_flight.difference_update([event.id for event in events])
+            if delivered:
+                with self._lock:
+                    self._delivered.extend(delivered)
 
     def redeliver_pending(self, *, limit: int = 1000, lease: float = 60.0) -> int:
         """Send every undelivered event again; returns how many were delivered this time.
@@ -386,6 +442,8 @@ class SyncHub:
 
     def _now(self) -> datetime:
         now = self._clock()
+        if now.tzinfo is UTC:
+            return now
         return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
 
     def _take_delivered(self) -> list[str]:

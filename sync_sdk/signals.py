@@ -34,4 +34,5 @@ sync_config_created: NamedSignal = namespace.signal(
 
 def signal_for(key: str) -> NamedSignal:
     """The signal of the event named ``key`` (one signal per contract event key)."""
-    return namespace.signal(key)
+    # Namespace.signal() builds a throw-away NamedSignal on every call: look up first
+    return namespace.get(key) or namespace.signal(key)

@@ -28,14 +28,6 @@ __all__ = ["MAX_STRING_LENGTH", "cron_problem", "validate_create_input"]
 
 MAX_STRING_LENGTH = 1024
 
-# wire name -> attribute name, in the contract's order
-_STRING_FIELDS = {
-    "integrationId": "integration_id",
-    "connectionId": "connection_id",
-    "name": "name",
-    "sourceObject": "source_object",
-    "targetObject": "target_object",
-}
 _REQUIRED = ("integrationId", "connectionId", "name", "direction", "sourceObject", "targetObject")
 _KNOWN = frozenset((*_REQUIRED, "scheduleEnabled", "scheduleCron"))
 _DIRECTIONS = {d.value: d for d in SyncDirection}
@@ -64,7 +56,7 @@ def _string_problems(path: str, value: object, issues: list[ValidationIssue]) ->
         )
         return False
     ok = True
-    if not value.strip():
+    if not value or value.isspace():
         issues.append(ValidationIssue(path, "blank", "must not be blank"))
         ok = False
     if len(value) > MAX_STRING_LENGTH:
@@ -82,6 +74,42 @@ def _string_problems(path: str, value: object, issues: list[ValidationIssue]) ->
         )
         ok = False
     return ok
+
+
+def _text(path: str, value: object, issues: list[ValidationIssue]) -> str | None:
+    """A required string field: the value when usable, else None with its issues appended."""
+    if (
+        type(value) is str
+        and value
+        and len(value) <= MAX_STRING_LENGTH
+        and not value.isspace()
+        and "\x00" not in value
+    ):
+        return value
+    if value is None:
+        issues.append(ValidationIssue(path, "required", "is required"))
+    else:
+        _string_problems(path, value, issues)
+    return None
+
+
+def _direction_problem(value: object, issues: list[ValidationIssue]) -> None:
+    if value is None:
+        issues.append(ValidationIssue("direction", "required", "is required"))
+    elif type(value) is str:
+        issues.append(
+            ValidationIssue(
+                "direction", "invalid_enum", f"must be one of {_DIRECTION_LIST}, got {value!r}"
+            )
+        )
+    else:
+        issues.append(
+            ValidationIssue(
+                "direction",
+                "invalid_type",
+                f"must be a string, one of {_DIRECTION_LIST}; got {_type_name(value)}",
+            )
+        )
 
 
 def _type_name(value: object) -> str:
@@ -138,7 +166,7 @@ def validate_create_input(data: object) -> CreateSyncConfigInput:
             ]
         )
     issues: list[ValidationIssue] = []
-    for key in data:
+    for key in () if _KNOWN.issuperset(data) else data:
         if key not in _KNOWN:
             shown = key if isinstance(key, str) else repr(key)
             issues.append(
@@ -150,33 +178,16 @@ def validate_create_input(data: object) -> CreateSyncConfigInput:
                 )
             )
     get = data.get
-    values: dict[str, object] = {}
-    for wire in _REQUIRED:
-        value = get(wire)
-        if value is None:
-            issues.append(ValidationIssue(wire, "required", "is required"))
-            continue
-        if wire == "direction":
-            if isinstance(value, SyncDirection):
-                values["direction"] = value
-            elif type(value) is str and value in _DIRECTIONS:
-                values["direction"] = _DIRECTIONS[value]
-            elif type(value) is str:
-                issues.append(
-                    ValidationIssue(
-                        wire, "invalid_enum", f"must be one of {_DIRECTION_LIST}, got {value!r}"
-                    )
-                )
-            else:
-                issues.append(
-                    ValidationIssue(
-                        wire,
-                        "invalid_type",
-                        f"must be a string, one of {_DIRECTION_LIST}; got {_type_name(value)}",
-                    )
-                )
-        elif _string_problems(wire, value, issues):
-            values[_STRING_FIELDS[wire]] = value
+    integration_id = _text("integrationId", get("integrationId"), issues)
+    connection_id = _text("connectionId", get("connectionId"), issues)
+    name = _text("name", get("name"), issues)
+    direction = get("direction")
+    if type(direction) is str and direction in _DIRECTIONS:
+        direction = _DIRECTIONS[direction]
+    elif not isinstance(direction, SyncDirection):
+        _direction_problem(direction, issues)
+    source_object = _text("sourceObject", get("sourceObject"), issues)
+    target_object = _text("targetObject", get("targetObject"), issues)
 
     enabled = get("scheduleEnabled")
     if enabled is None:
@@ -200,8 +211,14 @@ def validate_create_input(data: object) -> CreateSyncConfigInput:
 
     if issues:
         raise ValidationError(issues)
+    # No issue means every field is usable: the Nones of the helpers are gone
     return CreateSyncConfigInput(
-        schedule_enabled=enabled,
-        schedule_cron=cron,
-        **values,  # type: ignore[arg-type]
+        integration_id,  # type: ignore[arg-type]
+        connection_id,  # type: ignore[arg-type]
+        name,  # type: ignore[arg-type]
+        direction,  # type: ignore[arg-type]
+        source_object,  # type: ignore[arg-type]
+        target_object,  # type: ignore[arg-type]
+        enabled,
+        cron,
     )

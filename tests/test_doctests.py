@@ -12,6 +12,7 @@ MODULES = [
     "sync_sdk.validation",
     "sync_sdk.records",
     "sync_sdk.hub",
+    "sync_sdk.ids",
     "sync_sdk.signals",
     "sync_sdk.contracts",
     "sync_sdk.contracts.spec",

@@ -52,6 +52,20 @@ class ConfigRepository(Protocol):
         request_hash: str | None = None,
     ) -> None: ...
 
+    def add_many(
+        self,
+        configs: Sequence[SyncConfig],
+        *,
+        org_id: str,
+        created_by: str,
+        created_at: datetime,
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
+    ) -> None:
+        """Add several configs of one org at once (a batch is written in one statement where
+        the driver allows it)."""
+        ...
+
     def get(self, org_id: str, config_id: str) -> SyncConfig | None: ...
 
     def list(self, org_id: str, *, limit: int, offset: int) -> list[SyncConfig]: ...
@@ -66,6 +80,8 @@ class ConfigRepository(Protocol):
 class AuditRepository(Protocol):
     def add(self, record: AuditRecord) -> None: ...
 
+    def add_many(self, records: Sequence[AuditRecord]) -> None: ...
+
     def list(self, org_id: str | None) -> list[AuditRecord]:
         """Audit records of ``org_id`` in the order written (``None``: every org)."""
         ...
@@ -75,6 +91,8 @@ class AuditRepository(Protocol):
 
 class OutboxRepository(Protocol):
     def add(self, event: OutboxEvent) -> None: ...
+
+    def add_many(self, events: Sequence[OutboxEvent]) -> None: ...
 
     def mark_delivered(self, event_ids: Sequence[str], delivered_at: datetime) -> None: ...
 

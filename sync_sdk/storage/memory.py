@@ -68,6 +68,26 @@ class _Configs:
             raise IdempotencyKeyTaken(idempotency_key)
         self._uow.rows.append(_Row(config, org_id, idempotency_key, request_hash))
 
+    def add_many(
+        self,
+        configs: Sequence[SyncConfig],
+        *,
+        org_id: str,
+        created_by: str,
+        created_at: datetime,
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
+    ) -> None:
+        for config in configs:
+            self.add(
+                config,
+                org_id=org_id,
+                created_by=created_by,
+                created_at=created_at,
+                idempotency_key=idempotency_key,
+                request_hash=request_hash,
+            )
+
     def get(self, org_id: str, config_id: str) -> SyncConfig | None:
         row = self._uow.state.configs.get(config_id)
         return row.config if row is not None and row.org_id == org_id else None
@@ -95,6 +115,9 @@ class _Audit:
     def add(self, record: AuditRecord) -> None:
         self._uow.audit_records.append(record)
 
+    def add_many(self, records: Sequence[AuditRecord]) -> None:
+        self._uow.audit_records.extend(records)
+
     def list(self, org_id: str | None) -> list[AuditRecord]:
         return [r for r in self._uow.state.audit if org_id is None or r.org_id == org_id]
 
@@ -108,6 +131,9 @@ class _Outbox:
 
     def add(self, event: OutboxEvent) -> None:
         self._uow.events.append(event)
+
+    def add_many(self, events: Sequence[OutboxEvent]) -> None:
+        self._uow.events.extend(events)
 
     def mark_delivered(self, event_ids: Sequence[str], delivered_at: datetime) -> None:
         self._uow.delivered.extend((i, delivered_at) for i in event_ids)

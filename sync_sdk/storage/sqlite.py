@@ -21,9 +21,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
+from types import TracebackType
 from typing import Any
 
 import sqlite_utils
@@ -81,7 +81,6 @@ def _initial(db: sqlite_utils.Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX audit_records_org ON audit_records (org_id)")
-    db.execute("CREATE INDEX audit_records_subject ON audit_records (subject_id)")
     db.execute(
         """CREATE TABLE outbox_events (
             id TEXT PRIMARY KEY,
@@ -96,7 +95,6 @@ def _initial(db: sqlite_utils.Database) -> None:
             claimed_until TEXT
         )"""
     )
-    db.execute("CREATE INDEX outbox_events_subject ON outbox_events (subject_id)")
     db.execute(
         "CREATE INDEX outbox_events_pending ON outbox_events (occurred_at)"
         " WHERE delivered_at IS NULL"
@@ -121,10 +119,35 @@ _INSERT_OUTBOX = (
     "INSERT INTO outbox_events (id, key, version, occurred_at, actor_id, org_id, subject_id,"
     " payload, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_MARK_DELIVERED = "UPDATE outbox_events SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL"
 _OUTBOX_COLUMNS = (
     "id, key, version, occurred_at, actor_id, org_id, subject_id, payload, delivered_at,"
     " claimed_until"
 )
+
+
+class _IsoTimes:
+    """``isoformat()`` of the last datetime seen: one create stamps three rows with one time."""
+
+    __slots__ = ("_iso", "_last")
+
+    def __init__(self) -> None:
+        self._last: datetime | None = None
+        self._iso = ""
+
+    def __call__(self, value: datetime) -> str:
+        if value is not self._last:
+            self._last = value
+            self._iso = value.isoformat()
+        return self._iso
+
+
+def _execute(conn: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """One statement for each row; a single row skips ``executemany``'s overhead."""
+    if len(rows) == 1:
+        conn.execute(sql, rows[0])
+    elif rows:
+        conn.executemany(sql, rows)
 
 
 def _time(value: str | None) -> datetime | None:
@@ -177,8 +200,9 @@ def _outbox_from_row(row: Sequence[Any]) -> OutboxEvent:
 
 
 class _Configs:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, iso: _IsoTimes) -> None:
         self._conn = conn
+        self._iso = iso
 
     def add(
         self,
@@ -190,30 +214,50 @@ class _Configs:
         idempotency_key: str | None = None,
         request_hash: str | None = None,
     ) -> None:
-        last_sync = config.last_sync_at
-        try:
-            self._conn.execute(
-                _INSERT_CONFIG,
-                (
-                    config.id,
-                    org_id,
-                    config.integration_id,
-                    config.connection_id,
-                    config.name,
-                    config.direction.value,
-                    config.source_object,
-                    config.target_object,
-                    config.schedule_enabled,
-                    config.schedule_cron,
-                    config.is_active,
-                    None if last_sync is None else last_sync.isoformat(),
-                    _field_mappings_json(config.field_mappings),
-                    created_by,
-                    created_at.isoformat(),
-                    idempotency_key,
-                    request_hash,
-                ),
+        self.add_many(
+            (config,),
+            org_id=org_id,
+            created_by=created_by,
+            created_at=created_at,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+        )
+
+    def add_many(
+        self,
+        configs: Sequence[SyncConfig],
+        *,
+        org_id: str,
+        created_by: str,
+        created_at: datetime,
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
+    ) -> None:
+        created = self._iso(created_at)
+        rows = [
+            (
+                c.id,
+                org_id,
+                c.integration_id,
+                c.connection_id,
+                c.name,
+                c.direction.value,
+                c.source_object,
+                c.target_object,
+                c.schedule_enabled,
+                c.schedule_cron,
+                c.is_active,
+                None if c.last_sync_at is None else c.last_sync_at.isoformat(),
+                _field_mappings_json(c.field_mappings),
+                created_by,
+                created,
+                idempotency_key,
+                request_hash,
             )
+            for c in configs
+        ]
+        try:
+            _execute(self._conn, _INSERT_CONFIG, rows)
         except sqlite3.IntegrityError as exc:
             if idempotency_key is not None and "idempotency_key" in str(exc):
                 raise IdempotencyKeyTaken(idempotency_key) from exc
@@ -253,21 +297,20 @@ class _Configs:
 
 
 class _Audit:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, iso: _IsoTimes) -> None:
         self._conn = conn
+        self._iso = iso
 
     def add(self, record: AuditRecord) -> None:
-        self._conn.execute(
-            _INSERT_AUDIT,
-            (
-                record.key,
-                record.actor_id,
-                record.org_id,
-                record.subject_id,
-                record.event_id,
-                record.occurred_at.isoformat(),
-            ),
-        )
+        self.add_many((record,))
+
+    def add_many(self, records: Sequence[AuditRecord]) -> None:
+        iso = self._iso
+        rows = [
+            (r.key, r.actor_id, r.org_id, r.subject_id, r.event_id, iso(r.occurred_at))
+            for r in records
+        ]
+        _execute(self._conn, _INSERT_AUDIT, rows)
 
     def list(self, org_id: str | None) -> list[AuditRecord]:
         sql = "SELECT key, actor_id, org_id, subject_id, event_id, occurred_at FROM audit_records"
@@ -285,31 +328,44 @@ class _Audit:
 
 
 class _Outbox:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, iso: _IsoTimes) -> None:
         self._conn = conn
+        self._iso = iso
 
     def add(self, event: OutboxEvent) -> None:
-        self._conn.execute(
-            _INSERT_OUTBOX,
+        self.add_many((event,))
+
+    def add_many(self, events: Sequence[OutboxEvent]) -> None:
+        iso = self._iso
+        rows = [
             (
-                event.id,
-                event.key,
-                event.version,
-                event.occurred_at.isoformat(),
-                event.actor_id,
-                event.org_id,
-                event.subject_id,
-                event.payload_json,
-                None if event.delivered_at is None else event.delivered_at.isoformat(),
-            ),
-        )
+                e.id,
+                e.key,
+                e.version,
+                iso(e.occurred_at),
+                e.actor_id,
+                e.org_id,
+                e.subject_id,
+                e.payload_json,
+                None if e.delivered_at is None else e.delivered_at.isoformat(),
+            )
+            for e in events
+        ]
+        _execute(self._conn, _INSERT_OUTBOX, rows)
 
     def mark_delivered(self, event_ids: Sequence[str], delivered_at: datetime) -> None:
-        at = delivered_at.isoformat()
-        self._conn.executemany(
-            "UPDATE outbox_events SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
-            [(at, event_id) for event_id in event_ids],
-        )
+        at = self._iso(delivered_at)
+        if len(event_ids) == 1:
+            self._conn.execute(_MARK_DELIVERED, (at, event_ids[0]))
+            return
+        # A batch in few statements: 500 ids each, under SQLite's variable limit
+        for start in range(0, len(event_ids), 500):
+            chunk = event_ids[start : start + 500]
+            self._conn.execute(
+                "UPDATE outbox_events SET delivered_at = ?"
+                f" WHERE id IN ({', '.join('?' * len(chunk))}) AND delivered_at IS NULL",
+                (at, *chunk),
+            )
 
     def claim_pending(
         self, limit: int, *, now: datetime, lease_until: datetime
@@ -350,9 +406,10 @@ class _Outbox:
 class _SqliteUnitOfWork:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self.configs = _Configs(conn)
-        self.audit = _Audit(conn)
-        self.outbox = _Outbox(conn)
+        iso = _IsoTimes()
+        self.configs = _Configs(conn, iso)
+        self.audit = _Audit(conn, iso)
+        self.outbox = _Outbox(conn, iso)
 
     def commit(self) -> None:
         self._conn.execute("COMMIT")
@@ -360,6 +417,49 @@ class _SqliteUnitOfWork:
     def rollback(self) -> None:
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
+
+
+class _Transaction:
+    """``with storage.unit_of_work():`` holds the storage's lock for one transaction."""
+
+    __slots__ = ("_begin", "_storage")
+
+    def __init__(self, storage: SqliteStorage, begin: str) -> None:
+        self._storage = storage
+        self._begin = begin
+
+    def __enter__(self) -> _SqliteUnitOfWork:
+        storage = self._storage
+        storage._lock.acquire()
+        try:
+            if storage._closed:
+                raise StorageError("storage is closed")
+            storage._conn.execute(self._begin)
+        except sqlite3.Error as exc:
+            storage._lock.release()
+            raise StorageError(f"SQLite error: {exc}") from exc
+        except BaseException:
+            storage._lock.release()
+            raise
+        return storage._uow
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        storage = self._storage
+        try:
+            if storage._conn.in_transaction:
+                storage._conn.execute("ROLLBACK")
+        except sqlite3.Error as rollback_error:
+            if exc is None:
+                raise StorageError(f"SQLite error: {rollback_error}") from rollback_error
+        finally:
+            storage._lock.release()
+        if isinstance(exc, sqlite3.Error):
+            raise StorageError(f"SQLite error: {exc}") from exc
 
 
 class SqliteStorage:
@@ -407,23 +507,13 @@ class SqliteStorage:
             raise StorageError(f"cannot open SQLite database {path!r}: {exc}") from exc
         self._conn = conn
         self._closed = False
+        # One unit of work and two transaction objects, reused: the lock makes them exclusive
+        self._uow = _SqliteUnitOfWork(conn)
+        self._write_tx = _Transaction(self, "BEGIN IMMEDIATE")
+        self._read_tx = _Transaction(self, "BEGIN")
 
-    @contextmanager
-    def unit_of_work(self, *, write: bool = True) -> Iterator[_SqliteUnitOfWork]:
-        with self._lock:
-            if self._closed:
-                raise StorageError("storage is closed")
-            conn = self._conn
-            try:
-                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                uow = _SqliteUnitOfWork(conn)
-                try:
-                    yield uow
-                finally:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-            except sqlite3.Error as exc:
-                raise StorageError(f"SQLite error: {exc}") from exc
+    def unit_of_work(self, *, write: bool = True) -> _Transaction:
+        return self._write_tx if write else self._read_tx
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,428 @@
+"""Benchmark ``SyncHub.create_sync_config`` against the raw database driver, in the same run.
+
+    python benchmarks/bench_create.py                 # the table
+    python benchmarks/bench_create.py --check         # exit 1 when a target is missed
+    python benchmarks/bench_create.py --postgres URL  # add PostgreSQL (or $SYNC_SDK_BENCH_POSTGRES_URL)
+    python benchmarks/bench_create.py --scale 1000000 # get/list at 1,000 vs --scale configs
+
+For each backend the SDK and a raw baseline run in interleaved rounds (SDK, raw, raw, SDK, ...)
+so that machine noise hits both alike. The raw baseline is plain ``sqlite3`` (or psycopg) doing
+what a hand-written implementation must do for one create: generate the ids and the time, build
+the event payload as JSON, and insert the config, its audit record and its outbox event in one
+transaction, on the same schema (the SDK's migrations create it) with the same durability
+settings. The ratio is SDK ops/s divided by raw ops/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sync_sdk import Actor, CreateSyncConfigInput, SyncHub, ValidationError, signals
+from sync_sdk.storage import open_storage
+
+ACTOR = Actor(id="bench-user", org_id="bench-org")
+INPUT = {
+    "integrationId": "int-1",
+    "connectionId": "conn-1",
+    "name": "Contacts Sync",
+    "direction": "OUTBOUND",
+    "sourceObject": "contacts",
+    "targetObject": "contacts",
+}
+
+TARGETS = {
+    "sqlite-file-full": 0.85,
+    "sqlite-memory": 0.70,
+    "postgresql": 0.85,
+}
+VALIDATION_TARGET = 100_000  # inputs/s
+BATCH_TARGET = 10.0  # x single-call throughput, SQLite file FULL
+SCALE_TARGET = 2.0  # time at --scale / time at 1,000
+MEMORY_TARGET_MB = 20.0  # RSS growth over 100,000 creates
+
+
+# -- raw baselines ---------------------------------------------------------------------------
+
+_RAW_CONFIG = (
+    "INSERT INTO sync_configs (id, org_id, integration_id, connection_id, name, direction,"
+    " source_object, target_object, schedule_enabled, schedule_cron, is_active, last_sync_at,"
+    " field_mappings, created_by, created_at, idempotency_key, request_hash)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_RAW_AUDIT = (
+    "INSERT INTO audit_records (key, actor_id, org_id, subject_id, event_id, occurred_at)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+_RAW_OUTBOX = (
+    "INSERT INTO outbox_events (id, key, version, occurred_at, actor_id, org_id, subject_id,"
+    " payload, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _raw_rows(data: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
+    """The three rows of one create, as a hand-written implementation would build them."""
+    config_id = "sync_" + uuid.uuid4().hex
+    event_id = "evt_" + uuid.uuid4().hex
+    now = datetime.now(UTC).isoformat()
+    payload = json.dumps(
+        {
+            "id": config_id,
+            **data,
+            "scheduleEnabled": False,
+            "scheduleCron": None,
+            "isActive": True,
+            "lastSyncAt": None,
+            "fieldMappings": [],
+        }
+    )
+    config = (
+        config_id, ACTOR.org_id, data["integrationId"], data["connectionId"], data["name"],
+        data["direction"], data["sourceObject"], data["targetObject"], 0, None, 1, None, "[]",
+        ACTOR.id, now, None, None,
+    )  # fmt: skip
+    audit = ("integration.syncConfig.created", ACTOR.id, ACTOR.org_id, config_id, event_id, now)
+    outbox = (
+        event_id, "integration.syncConfig.created", "1.0.0", now, ACTOR.id, ACTOR.org_id,
+        config_id, payload, None,
+    )  # fmt: skip
+    return config, audit, outbox
+
+
+def raw_sqlite(conn: sqlite3.Connection) -> Callable[[], None]:
+    def create() -> None:
+        config, audit, outbox = _raw_rows(INPUT)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(_RAW_CONFIG, config)
+        conn.execute(_RAW_AUDIT, audit)
+        conn.execute(_RAW_OUTBOX, outbox)
+        conn.execute("COMMIT")
+
+    return create
+
+
+def raw_postgres(url: str) -> tuple[Callable[[], None], Callable[[], None]]:
+    import psycopg
+
+    conn = psycopg.connect(url, prepare_threshold=0)
+    pg = [
+        (s.replace("?", "%s"))
+        for s in (_RAW_CONFIG.replace("?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?", "?, ?, ?, ?, ?, ?,"
+                  " ?, ?, ?::bool, ?, ?::bool, ?, ?::jsonb", 1), _RAW_AUDIT, _RAW_OUTBOX)
+    ]
+
+    def create() -> None:
+        config, audit, outbox = _raw_rows(INPUT)
+        config = (*config[:8], bool(config[8]), config[9], bool(config[10]), *config[11:])
+        with conn.transaction():
+            conn.execute(pg[0], config)
+            conn.execute(pg[1], audit)
+            conn.execute(pg[2], outbox)
+
+    return create, conn.close
+
+
+# -- measurement -----------------------------------------------------------------------------
+
+
+@dataclass
+class Series:
+    seconds: float = 0.0
+    ops: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+    def run(self, fn: Callable[[], None], n: int) -> None:
+        clock = time.perf_counter
+        lat = self.latencies
+        start = clock()
+        for _ in range(n):
+            t = clock()
+            fn()
+            lat.append(clock() - t)
+        self.seconds += clock() - start
+        self.ops += n
+
+    @property
+    def ops_per_s(self) -> float:
+        return self.ops / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        data = sorted(self.latencies)
+        return data[min(len(data) - 1, int(q * len(data)))] * 1e6 if data else 0.0
+
+
+@contextmanager
+def quiet_gc() -> Iterator[None]:
+    gc.collect()
+    yield
+    gc.collect()
+
+
+@dataclass
+class Backend:
+    name: str
+    sdk_url: str
+    raw: Callable[[], Callable[[], None]] | None
+    ops: int
+
+
+def backends(tmp: Path, postgres: str | None, scale_ops: float) -> list[Backend]:
+    def sqlite_raw(path: str, sync: str) -> Callable[[], Callable[[], None]]:
+        def make() -> Callable[[], None]:
+            storage = open_storage(f"sqlite:///{path}?synchronous={sync}")
+            return raw_sqlite(storage.db.conn)  # type: ignore[attr-defined]
+
+        return make
+
+    result = [
+        Backend(
+            "sqlite-file-full",
+            f"sqlite:///{tmp / 'sdk-full.db'}",
+            sqlite_raw(str(tmp / "raw-full.db"), "FULL"),
+            int(150 * scale_ops),
+        ),
+        Backend(
+            "sqlite-file-normal",
+            f"sqlite:///{tmp / 'sdk-normal.db'}?synchronous=NORMAL",
+            sqlite_raw(str(tmp / "raw-normal.db"), "NORMAL"),
+            int(1500 * scale_ops),
+        ),
+        Backend("sqlite-memory", "sqlite://", sqlite_raw(":memory:", "FULL"), int(3000 * scale_ops)),
+        Backend("memory", "memory://", None, int(3000 * scale_ops)),
+    ]
+    if postgres:
+        result.append(
+            Backend("postgresql", postgres, lambda: raw_postgres(postgres)[0], int(500 * scale_ops))
+        )
+    return result
+
+
+def bench_backends(items: list[Backend], rounds: int) -> list[dict[str, Any]]:
+    rows = []
+    for b in items:
+        hub = SyncHub(b.sdk_url)
+        sdk_create = lambda hub=hub: hub.create_sync_config(INPUT, actor=ACTOR)  # noqa: E731
+        raw_create = b.raw() if b.raw else None
+        sdk, raw = Series(), Series()
+        # warm up both: statement caches, page cache, lazy imports
+        Series().run(sdk_create, 50)
+        if raw_create:
+            Series().run(raw_create, 50)
+        with quiet_gc():
+            for r in range(rounds):
+                order = [(sdk, sdk_create), (raw, raw_create)]
+                if r % 2:
+                    order.reverse()
+                for series, fn in order:
+                    if fn is not None:
+                        series.run(fn, b.ops)
+        hub.close()
+        rows.append(
+            {
+                "backend": b.name,
+                "sdk_ops": sdk.ops_per_s,
+                "p50_us": sdk.pct(0.50),
+                "p99_us": sdk.pct(0.99),
+                "raw_ops": raw.ops_per_s if raw_create else None,
+                "ratio": sdk.ops_per_s / raw.ops_per_s if raw_create else None,
+            }
+        )
+    return rows
+
+
+def bench_validation(seconds: float = 1.0) -> float:
+    mixed = [
+        INPUT,
+        {**INPUT, "direction": "outbound"},
+        {**INPUT, "scheduleEnabled": True, "scheduleCron": "*/15 * * * *"},
+        {"name": " ", "sourceConnectionId": "conn-1"},
+        {**INPUT, "name": "x" * 40, "targetObject": "deals"},
+        {**INPUT, "scheduleEnabled": "true"},
+        {**INPUT, "scheduleEnabled": True, "scheduleCron": "0 0 12 * * ?"},
+        {**INPUT, "direction": "BIDIRECTIONAL"},
+    ]
+    done = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for data in mixed:
+            try:
+                CreateSyncConfigInput.from_dict(data)
+            except ValidationError:
+                pass
+        done += len(mixed)
+    return done / (time.perf_counter() - start)
+
+
+def bench_batch(tmp: Path, rounds: int, size: int = 100) -> tuple[float, float]:
+    """(single-call ops/s, batch ops/s) on a SQLite file with synchronous=FULL, interleaved."""
+    single, batch = Series(), Series()
+    items = [INPUT] * size
+    with SyncHub(f"sqlite:///{tmp / 'batch.db'}") as hub:
+        one = lambda: hub.create_sync_config(INPUT, actor=ACTOR)  # noqa: E731
+        many = lambda: hub.create_sync_configs(items, actor=ACTOR)  # noqa: E731
+        for _ in range(rounds):
+            single.run(one, 100)
+            batch.run(many, 5)
+    return single.ops_per_s, batch.ops_per_s * size
+
+
+def _fill(hub: SyncHub, total: int, org: str = "bench-org") -> list[str]:
+    actor = Actor(id="bench-user", org_id=org)
+    ids: list[str] = []
+    chunk = 5000
+    while len(ids) < total:
+        n = min(chunk, total - len(ids))
+        ids.extend(c.id for c in hub.create_sync_configs([INPUT] * n, actor=actor))
+    return ids
+
+
+def _read_times(hub: SyncHub, ids: list[str], n: int = 2000) -> tuple[float, float]:
+    rnd = random.Random(7)
+    picks = [rnd.choice(ids) for _ in range(n)]
+    get, listing = Series(), Series()
+    it = iter(picks)
+    get.run(lambda: hub.get_sync_config(next(it), actor=ACTOR), n)
+    listing.run(lambda: hub.list_sync_configs(actor=ACTOR, limit=20, offset=0), n)
+    return statistics.median(get.latencies), statistics.median(listing.latencies)
+
+
+def bench_scale(tmp: Path, big: int) -> dict[str, float]:
+    """Median get/list latency with 1,000 configs stored, then with ``big``, in one org."""
+    with SyncHub(f"sqlite:///{tmp / 'scale.db'}?synchronous=NORMAL") as hub:
+        ids = _fill(hub, 1000)
+        small_get, small_list = _read_times(hub, ids)
+        print(f"  filling to {big:,} configs ...", file=sys.stderr, flush=True)
+        ids += _fill(hub, big - 1000)
+        big_get, big_list = _read_times(hub, ids)
+    return {
+        "get_small_us": small_get * 1e6,
+        "get_big_us": big_get * 1e6,
+        "list_small_us": small_list * 1e6,
+        "list_big_us": big_list * 1e6,
+        "get_ratio": big_get / small_get,
+        "list_ratio": big_list / small_list,
+    }
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def bench_memory(tmp: Path, creates: int) -> float:
+    """RSS growth (MB) over ``creates`` creates on a SQLite file, a subscriber connected."""
+    received = [0]
+
+    def subscriber(sender: object, *, event: object) -> None:
+        received[0] += 1
+
+    with (
+        SyncHub(f"sqlite:///{tmp / 'rss.db'}?synchronous=OFF") as hub,
+        signals.sync_config_created.connected_to(subscriber),
+    ):
+        for _ in range(2000):
+            hub.create_sync_config(INPUT, actor=ACTOR)
+        gc.collect()
+        before = _rss_mb()
+        for _ in range(creates):
+            hub.create_sync_config(INPUT, actor=ACTOR)
+        gc.collect()
+        after = _rss_mb()
+    assert received[0] == creates + 2000
+    return after - before
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--ops-scale", type=float, default=1.0, help="multiply ops per round")
+    parser.add_argument("--postgres", default=os.environ.get("SYNC_SDK_BENCH_POSTGRES_URL"))
+    parser.add_argument("--scale", type=int, default=0, help="also get/list at this many configs")
+    parser.add_argument("--memory-creates", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: tiny sizes, no check")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.ops_scale, args.memory_creates = 2, 0.05, 500
+
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="sync-sdk-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        rows = bench_backends(backends(tmp, args.postgres, args.ops_scale), args.rounds)
+        print(f"create_sync_config, {args.rounds} interleaved rounds, "
+              f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, "
+              f"{os.cpu_count()} cores")  # fmt: skip
+        print()
+        print("| backend | SDK ops/s | SDK p50 µs | SDK p99 µs | raw ops/s | SDK / raw | target |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for row in rows:
+            target = TARGETS.get(row["backend"])
+            raw = f"{row['raw_ops']:,.0f}" if row["raw_ops"] else "n/a"
+            ratio = f"{row['ratio']:.2f}" if row["ratio"] else "n/a"
+            print(
+                f"| {row['backend']} | {row['sdk_ops']:,.0f} | {row['p50_us']:,.0f} "
+                f"| {row['p99_us']:,.0f} | {raw} | {ratio} | "
+                f"{f'>= {target}' if target else ''} |"
+            )
+            if target and row["ratio"] < target:
+                failures.append(f"{row['backend']}: SDK/raw {row['ratio']:.2f} < {target}")
+        print()
+
+        rate = bench_validation(0.2 if args.quick else 1.0)
+        print(f"validation (valid and invalid mixed): {rate:,.0f} inputs/s "
+              f"(target >= {VALIDATION_TARGET:,})")  # fmt: skip
+        if rate < VALIDATION_TARGET:
+            failures.append(f"validation: {rate:,.0f} inputs/s < {VALIDATION_TARGET:,}")
+
+        single, batch = bench_batch(tmp, 1 if args.quick else 3)
+        speedup = batch / single
+        print(f"create_sync_configs (batches of 100, SQLite file FULL): {batch:,.0f} configs/s, "
+              f"{speedup:.1f} x single calls ({single:,.0f}/s) (target >= {BATCH_TARGET:.0f} x)")  # fmt: skip
+        if speedup < BATCH_TARGET:
+            failures.append(f"batch: {speedup:.1f} x < {BATCH_TARGET} x")
+
+        grown = bench_memory(tmp, args.memory_creates)
+        print(f"RSS growth over {args.memory_creates:,} creates with a subscriber: {grown:.1f} MB "
+              f"(target < {MEMORY_TARGET_MB:.0f} MB)")  # fmt: skip
+        if grown >= MEMORY_TARGET_MB:
+            failures.append(f"memory: grew {grown:.1f} MB")
+
+        if args.scale:
+            s = bench_scale(tmp, args.scale)
+            print(f"get_sync_config median: {s['get_small_us']:.0f} µs at 1,000, "
+                  f"{s['get_big_us']:.0f} µs at {args.scale:,} ({s['get_ratio']:.2f} x, "
+                  f"target <= {SCALE_TARGET} x)")  # fmt: skip
+            print(f"list_sync_configs first page median: {s['list_small_us']:.0f} µs at 1,000, "
+                  f"{s['list_big_us']:.0f} µs at {args.scale:,} ({s['list_ratio']:.2f} x)")  # fmt: skip
+            for what in ("get", "list"):
+                if s[f"{what}_ratio"] > SCALE_TARGET:
+                    failures.append(f"{what} at scale: {s[f'{what}_ratio']:.2f} x")
+
+    if args.check and not args.quick:
+        if failures:
+            print("\nMISSED:\n  " + "\n  ".join(failures))
+            return 1
+        print("\nall targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
