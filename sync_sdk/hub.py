@@ -59,8 +59,9 @@ IdFactory = Callable[[], str]
 
 _CREATED = CREATE_SYNC_CONFIG.side_effects.emits[0]
 _MAX_PAGE = 1000
-# json.dumps without its per-call keyword handling; the cycle check is moot for wire dicts
-_dumps = json.JSONEncoder(check_circular=False).encode
+# json.dumps without its per-call keyword handling (the cycle check is moot for wire dicts);
+# compact separators: the outbox stores one payload per config
+_dumps = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
 
 
 def _utc_now() -> datetime:

@@ -214,7 +214,32 @@ def test_sqlite_migrations_are_idempotent(tmp_path: Path) -> None:
     import sqlite3
 
     conn = sqlite3.connect(path)
-    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 1
+    names = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
+    assert names == ["0001_initial", "0002_org_config_counts"]
+
+
+def test_sqlite_migration_counts_existing_configs(tmp_path: Path) -> None:
+    """A database made before the org counts gets them right when it is upgraded."""
+    from sqlite_utils import Database
+
+    from sync_sdk.storage.sqlite import migrations
+
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="0002_org_config_counts")
+    for i, org in enumerate(["a", "a", "b"]):
+        db.execute(
+            "INSERT INTO sync_configs (id, org_id, integration_id, connection_id, name, direction,"
+            " source_object, target_object, schedule_enabled, is_active, created_by, created_at)"
+            " VALUES (?, ?, 'i', 'c', 'n', 'INBOUND', 's', 't', 0, 1, 'u', '2026-01-01')",
+            (f"sync_{i}", org),
+        )
+    db.conn.commit()
+    db.close()
+    storage = open_storage(f"sqlite:///{path}")
+    with storage.unit_of_work(write=False) as uow:
+        assert (uow.configs.count("a"), uow.configs.count("b"), uow.configs.count("c")) == (2, 1, 0)
+    storage.close()
 
 
 def test_sqlite_foreign_keys_forbid_orphans(tmp_path: Path) -> None:

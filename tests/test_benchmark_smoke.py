@@ -1,0 +1,24 @@
+"""The benchmark keeps working: a tiny run prints its table. No timing is asserted here."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_create.py"
+
+
+def test_bench_create_quick_run() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for backend in ("sqlite-file-full", "sqlite-file-normal", "sqlite-memory", "memory"):
+        assert f"| {backend} |" in out
+    assert "validation (valid and invalid mixed):" in out
+    assert "create_sync_configs (batches of 100" in out
+    assert "RSS growth over 500 creates" in out
