@@ -172,8 +172,8 @@ class SyncHub:
                 raise TypeError("pass the input as a mapping or as keywords, not both")
             data = {camel_case(name): value for name, value in fields.items()}
         value = validate_create_input(data)
-        user = _authorize(actor, self.contract.policy.auth)
         key = _check_idempotency_key(idempotency_key)
+        user = _authorize(actor, self.contract.policy.auth)
         return self._create([value], user, key)[0]
 
     def create_sync_configs(
