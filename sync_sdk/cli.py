@@ -91,7 +91,12 @@ def demo(db_path: str) -> int:
 
 def lint_contracts(keys: Sequence[str] = ()) -> int:
     """Print the findings of the registered contracts (those named by ``keys``, else all);
-    0 when there are none, 1 otherwise."""
+    0 when there are none, 1 otherwise.
+
+    >>> lint_contracts(["integration.syncConfig.create"])
+    1 contract checked: no findings
+    0
+    """
     contracts = [registry.get(key) for key in keys] if keys else list(registry)
     total = 0
     for contract in contracts:
@@ -114,7 +119,15 @@ _SURFACES = {
 
 
 def generate(what: str, directory: str | None, check: bool) -> int:
-    """Write (or with ``check``, compare) the feature files or docs pages of every contract."""
+    """Write (or with ``check``, compare) the feature files or docs pages of every contract.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     generate("docs", tmp, check=False) == 0 == generate("docs", tmp, check=True)
+    wrote .../integration.syncConfig.create.md
+    ... up to date
+    True
+    """
     default, check_files, write_files = _SURFACES[what]
     directory = directory or default
     if not check:

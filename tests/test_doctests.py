@@ -25,6 +25,7 @@ MODULES = [
     "sync_sdk.storage",
     "sync_sdk.storage.memory",
     "sync_sdk.storage.sqlite",
+    "sync_sdk.cli",
 ]
 
 

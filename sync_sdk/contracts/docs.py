@@ -303,7 +303,11 @@ def render_page(contract: OperationContract) -> str:
 
 def page_files(contracts: Iterable[OperationContract] | None = None) -> list[GeneratedFile]:
     """One ``<key>.md`` per contract key (default: every registered contract; the highest
-    version of a key)."""
+    version of a key).
+
+    >>> [f.name for f in page_files()]
+    ['integration.syncConfig.create.md']
+    """
     return [GeneratedFile(f"{c.key}.md", render_page(c)) for c in latest_by_key(contracts)]
 
 
@@ -325,5 +329,9 @@ def check_pages(
     directory: str | Path = "docs/contracts",
     contracts: Iterable[OperationContract] | None = None,
 ) -> list[str]:
-    """Why the pages in ``directory`` are out of date (``[]`` when they are not)."""
+    """Why the pages in ``directory`` are out of date (``[]`` when they are not).
+
+    >>> check_pages("/nonexistent")
+    ['integration.syncConfig.create.md is missing: run `sync-sdk docs` to generate it']
+    """
     return check_generated(page_files(contracts), directory, "*.md", DOCS_COMMAND)

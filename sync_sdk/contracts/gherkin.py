@@ -220,7 +220,11 @@ def _semver(contract: OperationContract) -> tuple[object, ...]:
 
 def feature_files(contracts: Iterable[OperationContract] | None = None) -> list[GeneratedFile]:
     """One ``<key>.feature`` per contract key (default: every registered contract; the highest
-    version of a key)."""
+    version of a key).
+
+    >>> [f.name for f in feature_files()]
+    ['integration.syncConfig.create.feature']
+    """
     return [GeneratedFile(f"{c.key}.feature", render_feature(c)) for c in latest_by_key(contracts)]
 
 
@@ -240,5 +244,9 @@ def write_features(
 def check_features(
     directory: str | Path = "features", contracts: Iterable[OperationContract] | None = None
 ) -> list[str]:
-    """Why the feature files in ``directory`` are out of date (``[]`` when they are not)."""
+    """Why the feature files in ``directory`` are out of date (``[]`` when they are not).
+
+    >>> check_features("/nonexistent")
+    ['integration.syncConfig.create.feature is missing: run `sync-sdk features` to generate it']
+    """
     return check_generated(feature_files(contracts), directory, "*.feature", FEATURES_COMMAND)

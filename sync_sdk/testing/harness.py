@@ -44,6 +44,7 @@ __all__ = [
     "SyncScenario",
     "expect",
     "storage_targets",
+    "subscribe",
 ]
 
 #: Comma-separated storage URLs (or aliases) the feature suite runs against.
@@ -65,7 +66,12 @@ _TARGET_SEPARATOR = re.compile(
 
 def expect(condition: bool, message: str) -> None:
     """Raise AssertionError(``message``) unless ``condition``; unlike ``assert``, never
-    compiled away by ``python -O``, so a step cannot pass without checking."""
+    compiled away by ``python -O``, so a step cannot pass without checking.
+
+    >>> expect(1 + 1 == 3, "arithmetic is broken")
+    Traceback (most recent call last):
+    AssertionError: arithmetic is broken
+    """
     if not condition:
         raise AssertionError(message)
 
@@ -179,8 +185,25 @@ class PublishedEvent:
     read_error: str | None
 
 
-def _declared_event_keys() -> list[str]:
-    return sorted({e.key for c in registry for e in c.side_effects.emits})
+def subscribe(receiver: Callable[..., None], sender: object, stack: ExitStack) -> None:
+    """Connect ``receiver`` to every event the registered contracts declare, as sent by
+    ``sender``, until ``stack`` closes (strong references: a scenario's receivers are often
+    closures, which blinker's default weak ones would lose).
+
+    >>> from sync_sdk import Actor, SyncHub
+    >>> received, hub = [], SyncHub()
+    >>> with ExitStack() as stack:
+    ...     subscribe(lambda sender, event: received.append(event.key), hub, stack)
+    ...     _ = hub.create_sync_config(integration_id="i", connection_id="c", name="n",
+    ...         direction="INBOUND", source_object="a", target_object="b",
+    ...         actor=Actor(id="u", org_id="o"))
+    >>> received
+    ['integration.syncConfig.created']
+    """
+    for key in sorted({e.key for c in registry for e in c.side_effects.emits}):
+        signal = signal_for(key)
+        signal.connect(receiver, sender=sender, weak=False)
+        stack.callback(signal.disconnect, receiver, sender=sender)
 
 
 class EventRecorder:
@@ -204,10 +227,7 @@ class EventRecorder:
 
     def connect(self, sender: object, stack: ExitStack) -> EventRecorder:
         """Receive the events ``sender`` sends until ``stack`` closes."""
-        for key in _declared_event_keys():
-            signal = signal_for(key)
-            signal.connect(self, sender=sender, weak=False)
-            stack.callback(signal.disconnect, self, sender=sender)
+        subscribe(self, sender, stack)
         return self
 
     def of(self, key: str) -> list[PublishedEvent]:
@@ -225,10 +245,7 @@ class FailingSubscriber:
         raise RuntimeError(f"subscriber failing on purpose on {event.key} {event.id}")
 
     def connect(self, sender: object, stack: ExitStack) -> FailingSubscriber:
-        for key in _declared_event_keys():
-            signal = signal_for(key)
-            signal.connect(self, sender=sender, weak=False)
-            stack.callback(signal.disconnect, self, sender=sender)
+        subscribe(self, sender, stack)
         return self
 
 
@@ -356,7 +373,13 @@ class SyncScenario:
         return call
 
     def read_as(self, actor: Actor, config_id: str, *, action: str) -> Call:
-        call = Call(action, actor, config_id, events_before=len(self.events.events))
+        call = Call(
+            action,
+            actor,
+            config_id,
+            events_before=len(self.events.events),
+            stored_before=self.stored(actor),
+        )
         try:
             call.result = self.hub.get_sync_config(config_id, actor=actor)
         except SyncSdkError as err:
@@ -426,6 +449,11 @@ def canonical(value: object) -> str:
 
 
 def wire(config: SyncConfig) -> dict[str, Any]:
-    """A config's wire dict as JSON would carry it."""
+    """A config's wire dict as JSON would carry it.
+
+    >>> from sync_sdk.models import SyncDirection
+    >>> wire(SyncConfig("s1", "i", "c", "n", SyncDirection.INBOUND, "a", "b"))["direction"]
+    'INBOUND'
+    """
     result: dict[str, Any] = json.loads(json.dumps(config.to_dict(), default=str))
     return result

@@ -36,7 +36,6 @@ from typing import Any
 import pytest
 from pytest_bdd.parser import ScenarioTemplate
 from pytest_bdd.scenario import scenario_wrapper_template_registry
-from pytest_bdd.utils import registry_get_safe
 
 from sync_sdk.contracts import registry
 from sync_sdk.contracts.gherkin import (
@@ -120,7 +119,10 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
     parametrize them; declaring the dependency here lets :func:`pytest_generate_tests` run the
     scenario once per storage target. Scenarios of other step libraries are left alone.
     """
-    template = registry_get_safe(scenario_wrapper_template_registry, obj)
+    try:
+        template = scenario_wrapper_template_registry.get(obj)  # type: ignore[call-overload]
+    except TypeError:  # not weak-referenceable: not a scenario
+        return
     if template is None or not _uses_sync_steps(template):
         return
     marks = getattr(obj, "pytestmark", [])

@@ -332,9 +332,10 @@ def the_output_matches(
 @_then(parsers.parse(AUDIT_STEP))
 def audit_record_is_written(sync_scenario: SyncScenario, audit_key: str) -> None:
     """One audit record of that key for the created config, by the caller, in the caller's org,
-    naming the event published for it."""
+    naming the config's event in the outbox (written in the same transaction)."""
     config, caller = sync_scenario.created()
-    log = sync_scenario.hub.audit_log(actor=caller)
+    hub = sync_scenario.hub
+    log = hub.audit_log(actor=caller)
     records = [r for r in log if r.subject_id == config.id and r.key == audit_key]
     expect(
         len(records) == 1,
@@ -347,10 +348,11 @@ def audit_record_is_written(sync_scenario: SyncScenario, audit_key: str) -> None
         f"the audit record names {record.actor_id!r} in {record.org_id!r}, "
         f"the caller is {caller.id!r} in {caller.org_id!r}",
     )
-    events = [p.event.id for p in sync_scenario.events.events if p.event.payload.id == config.id]
+    with hub.storage.unit_of_work(write=False) as uow:
+        outbox = [e.id for e in uow.outbox.list() if e.subject_id == config.id]
     expect(
-        record.event_id in events,
-        f"the audit record names event {record.event_id!r}, published were {events}",
+        record.event_id in outbox,
+        f"the audit record names event {record.event_id!r}; the config's outbox events: {outbox}",
     )
 
 
