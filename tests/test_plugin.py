@@ -97,6 +97,22 @@ def test_hub(sync_hub, sync_actor, sync_config_input):
 """
 # Without "Given User is authenticated" the call is anonymous, and the contract refuses it.
 UNMET = HAPPY.replace("    Given User is authenticated\n", "")
+TABLES = """\
+Feature: input and output as tables
+  Scenario: a user creates a sync config from a table
+    Given User is authenticated
+    And the next sync config id is "sync-7"
+    When User creates sync config with:
+      | integrationId | connectionId | name  | direction | sourceObject | targetObject |
+      | int-7         | conn-7       | Leads | INBOUND   | leads        | leads        |
+    Then the output matches:
+      | key             | value   |
+      | id              | sync-7  |
+      | name            | Leads   |
+      | scheduleEnabled | false   |
+      | scheduleCron    | null    |
+    And Sync config is created
+"""
 UNDEFINED = HAPPY.replace("Then Sync config is created", "Then Sync config is archived")
 
 
@@ -114,6 +130,8 @@ def user_project(tmp_path_factory: pytest.TempPathFactory) -> subprocess.Complet
         "test_other.py": OTHER_STEPS,
         "unmet.feature": UNMET,
         "test_unmet.py": ONLY_SCENARIOS.format("unmet.feature"),
+        "tables.feature": TABLES,
+        "test_tables.py": ONLY_SCENARIOS.format("tables.feature"),
         "undefined.feature": UNDEFINED,
         "test_undefined.py": ONLY_SCENARIOS.format("undefined.feature"),
     }
@@ -134,6 +152,12 @@ def test_a_users_feature_runs_with_only_scenarios(
     assert "PytestUnknownMarkWarning" not in user_project.stdout  # the tags are registered
 
 
+def test_input_and_output_as_tables(user_project: subprocess.CompletedProcess[str]) -> None:
+    assert results(user_project, "test_tables.py") == {
+        "PASSED": [f"test_a_user_creates_a_sync_config_from_a_table[{b}]" for b in BACKENDS]
+    }, user_project.stdout
+
+
 def test_a_phrase_without_a_definition_fails_the_run(
     user_project: subprocess.CompletedProcess[str],
 ) -> None:
@@ -142,7 +166,7 @@ def test_a_phrase_without_a_definition_fails_the_run(
         "FAILED": [f"test_a_user_creates_a_sync_config[{b}]" for b in BACKENDS]
     }
     assert 'Step definition is not found: Then "Sync config is archived"' in user_project.stdout
-    assert outcomes(user_project) == {"passed": 7, "failed": 6}  # nothing skipped
+    assert outcomes(user_project) == {"passed": 10, "failed": 6}  # nothing skipped
 
 
 def test_a_step_that_is_not_met_fails(user_project: subprocess.CompletedProcess[str]) -> None:
@@ -247,6 +271,14 @@ def test_cucumber_json_report(tmp_path: Path) -> None:
     ]
     statuses = {s["result"]["status"] for e in feature["elements"] for s in e["steps"]}
     assert statuses == {"passed"}
+
+
+def test_the_plugin_is_a_pytest11_entry_point() -> None:
+    from importlib.metadata import entry_points
+
+    (entry,) = [e for e in entry_points(group="pytest11") if e.value.startswith("sync_sdk")]
+    assert (entry.name, entry.value) == ("sync_sdk.testing", "sync_sdk.testing")
+    assert entry.load().pytest_plugins == ["sync_sdk.testing.steps", "sync_sdk.testing.plugin"]
 
 
 # -- storage targets, without pytest ----------------------------------------------------------

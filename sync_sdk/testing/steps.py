@@ -70,21 +70,26 @@ def _then(name: str | StepParser) -> Callable[[Callable[P, T]], Callable[P, T]]:
 
 
 def _mapping(docstring: str | None, datatable: list[list[str]] | None) -> object:
-    """A step's JSON doc string, or its two-column table (``key | value``; a value is read as
-    JSON when it is JSON, else as a string)."""
+    """A step's JSON doc string, or its table: ``key | value`` rows (a ``key | value`` or
+    ``field | value`` header is skipped), or a header row of keys over one row of values. A
+    cell is read as JSON when it is JSON (``true``, ``42``, ``null``), else as a string."""
     if docstring is not None:
         try:
             return json.loads(docstring)
         except json.JSONDecodeError as exc:
             raise AssertionError(f"the doc string is not JSON: {exc}\n{docstring}") from None
-    expect(datatable is not None, "this step needs a JSON doc string or a key | value table")
+    expect(bool(datatable), "this step needs a JSON doc string or a table")
     assert datatable is not None
-    rows = datatable[1:] if datatable and datatable[0] == ["key", "value"] else datatable
-    result: dict[str, object] = {}
-    for row in rows:
-        expect(len(row) == 2, f"a table row must be key | value, got {row}")
-        result[row[0]] = _json_or_text(row[1])
-    return result
+    if all(len(row) == 2 for row in datatable):
+        has_header = datatable[0] in (["key", "value"], ["field", "value"])
+        pairs = [(row[0], row[1]) for row in datatable[1 if has_header else 0 :]]
+    else:
+        expect(
+            len(datatable) == 2 and len(datatable[0]) == len(datatable[1]),
+            f"a table must be key | value rows, or keys over one row of values: {datatable}",
+        )
+        pairs = list(zip(datatable[0], datatable[1], strict=True))
+    return {key: _json_or_text(cell) for key, cell in pairs}
 
 
 def _json_or_text(cell: str) -> object:
