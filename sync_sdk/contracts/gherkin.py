@@ -54,6 +54,7 @@ __all__ = [
     "latest_by_key",
     "operation_marker",
     "render_feature",
+    "scenario_steps",
     "version_marker",
     "write_features",
 ]
@@ -135,6 +136,24 @@ def _steps(keyword: str, lines: Iterable[str]) -> list[str]:
     return [f"    {keyword if i == 0 else 'And'} {line}" for i, line in enumerate(lines)]
 
 
+def scenario_steps(scenario: Scenario) -> list[str]:
+    """The scenario's lines as Gherkin steps (keywords, then ``And``), the contract's verbatim.
+
+    >>> from sync_sdk.contracts import CREATE_SYNC_CONFIG
+    >>> scenario_steps(CREATE_SYNC_CONFIG.acceptance.scenarios[0])[-1]
+    'And SyncConfigCreated event is emitted'
+    """
+    return [
+        line.strip()
+        for keyword, lines in (
+            ("Given", scenario.given),
+            ("When", scenario.when),
+            ("Then", scenario.then),
+        )
+        for line in _steps(keyword, lines)
+    ]
+
+
 def _doc_string(value: object) -> list[str]:
     body = json.dumps(value, indent=2, ensure_ascii=False)
     return ['      """json', *(f"      {line}" for line in body.splitlines()), '      """']
@@ -144,9 +163,7 @@ def _scenario(scenario: Scenario) -> list[str]:
     return [
         f"  @{ACCEPTANCE_SCENARIO_TAG}",
         f"  Scenario: {scenario.key}",
-        *_steps("Given", scenario.given),
-        *_steps("When", scenario.when),
-        *_steps("Then", scenario.then),
+        *(f"    {line}" for line in scenario_steps(scenario)),
     ]
 
 
