@@ -1,6 +1,12 @@
 """The ``sync-sdk`` command (also ``python -m sync_sdk``).
 
     $ sync-sdk demo                 # create the contract example's config in ./sync_sdk_demo.db
+    $ sync-sdk lint                 # check every registered contract; exit 1 on any finding
+    $ sync-sdk features             # write features/<key>.feature for every registered contract
+    $ sync-sdk docs                 # write docs/contracts/<key>.md for every registered contract
+
+``features`` and ``docs`` take ``--dir`` and ``--check`` (write nothing; exit 1 when the files
+differ from what would be generated).
 
 .. versionadded:: 0.1.0
 """
@@ -14,7 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sync_sdk.contracts import CREATE_SYNC_CONFIG
+from sync_sdk.contracts import CREATE_SYNC_CONFIG, lint, registry
+from sync_sdk.contracts.docs import check_pages, write_pages
+from sync_sdk.contracts.gherkin import check_features, write_features
 from sync_sdk.errors import SyncSdkError
 from sync_sdk.events import EventEnvelope
 from sync_sdk.hub import SyncHub
@@ -81,6 +89,59 @@ def demo(db_path: str) -> int:
     return 0
 
 
+def lint_contracts(keys: Sequence[str] = ()) -> int:
+    """Print the findings of the registered contracts (those named by ``keys``, else all);
+    0 when there are none, 1 otherwise.
+
+    >>> lint_contracts(["integration.syncConfig.create"])
+    1 contract checked: no findings
+    0
+    """
+    contracts = [registry.get(key) for key in keys] if keys else list(registry)
+    total = 0
+    for contract in contracts:
+        findings = lint(contract)
+        total += len(findings)
+        for finding in findings:
+            print(f"{contract.key} v{contract.version}: {finding}")
+    checked = f"{len(contracts)} contract{'s' if len(contracts) != 1 else ''}"
+    if total:
+        print(f"{total} finding{'s' if total != 1 else ''} in {checked}", file=sys.stderr)
+        return 1
+    print(f"{checked} checked: no findings")
+    return 0
+
+
+_SURFACES = {
+    "features": ("features", check_features, write_features),
+    "docs": ("docs/contracts", check_pages, write_pages),
+}
+
+
+def generate(what: str, directory: str | None, check: bool) -> int:
+    """Write (or with ``check``, compare) the feature files or docs pages of every contract.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     generate("docs", tmp, check=False) == 0 == generate("docs", tmp, check=True)
+    wrote .../integration.syncConfig.create.md
+    ... up to date
+    True
+    """
+    default, check_files, write_files = _SURFACES[what]
+    directory = directory or default
+    if not check:
+        for path in write_files(directory):
+            print(f"wrote {path}")
+        return 0
+    problems = check_files(directory)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not problems:
+        print(f"{directory}: up to date")
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sync-sdk", description="Manage sync configurations from operation contracts."
@@ -88,6 +149,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     demo_cmd = commands.add_parser("demo", help="create the contract example's config")
     demo_cmd.add_argument("--db", default=DEMO_DB, help=f"SQLite file (default: {DEMO_DB})")
+    lint_cmd = commands.add_parser("lint", help="check contracts; exit 1 on any finding")
+    lint_cmd.add_argument("keys", nargs="*", metavar="KEY", help="contract keys (default: all)")
+    for name, what in (("features", "feature files"), ("docs", "docs pages")):
+        cmd = commands.add_parser(name, help=f"write the contracts' {what}")
+        cmd.add_argument("--dir", help=f"output directory (default: {_SURFACES[name][0]})")
+        cmd.add_argument(
+            "--check",
+            action="store_true",
+            help="write nothing; exit 1 when the files differ from what would be generated",
+        )
     return parser
 
 
@@ -96,6 +167,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return demo(args.db)
+        if args.command == "lint":
+            return lint_contracts(args.keys)
+        if args.command in ("features", "docs"):
+            return generate(args.command, args.dir, args.check)
+    except KeyError as exc:  # an unknown contract key
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
     except SyncSdkError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

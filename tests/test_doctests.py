@@ -17,9 +17,16 @@ MODULES = [
     "sync_sdk.contracts",
     "sync_sdk.contracts.spec",
     "sync_sdk.contracts.registry",
+    "sync_sdk.contracts.linter",
+    "sync_sdk.contracts.generated",
+    "sync_sdk.contracts.gherkin",
+    "sync_sdk.contracts.docs",
+    "sync_sdk.testing",
+    "sync_sdk.testing.harness",
     "sync_sdk.storage",
     "sync_sdk.storage.memory",
     "sync_sdk.storage.sqlite",
+    "sync_sdk.cli",
 ]
 
 

@@ -1,8 +1,13 @@
-"""Operation contracts as data: spec types, a registry, and the integration-hub contracts.
+"""Operation contracts as data: spec types, a registry, the integration-hub contracts, a linter.
 
     >>> from sync_sdk import contracts
     >>> contracts.registry.get("integration.syncConfig.create") is contracts.CREATE_SYNC_CONFIG
     True
+    >>> contracts.lint(contracts.CREATE_SYNC_CONFIG)
+    []
+
+Generated surfaces live beside them: :mod:`sync_sdk.contracts.gherkin` (feature files) and
+:mod:`sync_sdk.contracts.docs` (docs pages).
 
 .. versionadded:: 0.1.0
 """
@@ -11,6 +16,7 @@ from sync_sdk.contracts.integration_hub import (
     CREATE_SYNC_CONFIG,
     SEED_CREATE_CONTACT_SYNC_EXAMPLE,
 )
+from sync_sdk.contracts.linter import Finding, lint
 from sync_sdk.contracts.registry import ContractRegistry, parse_semver
 from sync_sdk.contracts.spec import (
     IO,
@@ -36,6 +42,7 @@ __all__ = [
     "ContractRegistry",
     "EmittedEvent",
     "Example",
+    "Finding",
     "Kind",
     "Meta",
     "OperationContract",
@@ -43,6 +50,7 @@ __all__ = [
     "Scenario",
     "SideEffects",
     "Stability",
+    "lint",
     "parse_semver",
     "registry",
 ]

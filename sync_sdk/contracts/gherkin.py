@@ -1,0 +1,269 @@
+"""Feature files generated from contracts: every acceptance scenario and example, runnable.
+
+``render_feature(contract)`` is the Gherkin text of one contract; ``sync-sdk features`` writes one
+file per registered contract to ``features/<key>.feature``, where the ``sync_sdk.testing`` pytest
+plugin runs them against the real SDK::
+
+    >>> from sync_sdk.contracts import CREATE_SYNC_CONFIG
+    >>> text = render_feature(CREATE_SYNC_CONFIG)
+    >>> scenario = text[text.index("  Scenario: create-sync"):text.index("  @acceptance_example")]
+    >>> print(scenario.rstrip())
+      Scenario: create-sync-happy-path
+        Given User is authenticated
+        When User creates sync config
+        Then Sync config is created
+        And SyncConfigCreated event is emitted
+
+A scenario's lines are the contract's strings verbatim. An example becomes a scenario whose input
+and expected output are JSON doc strings in the file; its steps are the phrases below, which the
+plugin defines (so the generator and the step library share one spelling of each).
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from sync_sdk.contracts.generated import (
+    GENERATED_MARKER,
+    GeneratedFile,
+    check_generated,
+    write_generated,
+)
+from sync_sdk.contracts.registry import parse_semver
+from sync_sdk.contracts.spec import Example, OperationContract, Scenario
+
+__all__ = [
+    "ACCEPTANCE_EXAMPLE_TAG",
+    "ACCEPTANCE_SCENARIO_TAG",
+    "AUDIT_STEP",
+    "AUTH_STEPS",
+    "BEYOND_CONTRACT_TAG",
+    "CONTRACT_TAG",
+    "EVENT_STEP",
+    "FEATURES_COMMAND",
+    "OUTPUT_STEP",
+    "PIN_ID_STEP",
+    "check_features",
+    "event_phrase_name",
+    "feature_files",
+    "latest_by_key",
+    "operation_marker",
+    "render_feature",
+    "scenario_steps",
+    "version_marker",
+    "write_features",
+]
+
+#: The command that regenerates the feature files (named by the drift check).
+FEATURES_COMMAND = "sync-sdk features"
+
+#: Tags (pytest markers) of the generated features, and of our own features beyond the contract.
+CONTRACT_TAG = "contract"
+ACCEPTANCE_SCENARIO_TAG = "acceptance_scenario"
+ACCEPTANCE_EXAMPLE_TAG = "acceptance_example"
+BEYOND_CONTRACT_TAG = "beyond_contract"
+
+#: The Given line of an example, by ``policy.auth``.
+AUTH_STEPS = {
+    "user": "User is authenticated",
+    "admin": "User is an admin",
+    "anonymous": "User is not authenticated",
+}
+#: Pins the id the hub gives the next config, so that an example's literal id can be compared.
+PIN_ID_STEP = 'the next sync config id is "{config_id}"'
+#: Compares every key of the JSON doc string with the real output.
+OUTPUT_STEP = "the output matches:"
+#: One per key of ``side_effects.audit``.
+AUDIT_STEP = 'an audit record "{audit_key}" is written'
+#: One per event of ``side_effects.emits``; ``event_name`` is :func:`event_phrase_name` of its key.
+EVENT_STEP = "{event_name} event is emitted"
+
+
+def _marker(text: str) -> str:
+    return re.sub(r"\W", "_", text)
+
+
+def operation_marker(contract: OperationContract) -> str:
+    """The tag (a pytest marker name) of the operation.
+
+    >>> from sync_sdk.contracts import CREATE_SYNC_CONFIG
+    >>> operation_marker(CREATE_SYNC_CONFIG)
+    'integration_syncConfig_create'
+    """
+    return _marker(contract.key)
+
+
+def version_marker(contract: OperationContract) -> str:
+    """The tag (a pytest marker name) of the operation at its version.
+
+    >>> from sync_sdk.contracts import CREATE_SYNC_CONFIG
+    >>> version_marker(CREATE_SYNC_CONFIG)
+    'integration_syncConfig_create_v1_0_0'
+    """
+    return _marker(f"{contract.key}_v{contract.version}")
+
+
+def event_phrase_name(key: str) -> str:
+    """How a step names an event: its key without the domain, in PascalCase.
+
+    >>> event_phrase_name("integration.syncConfig.created")
+    'SyncConfigCreated'
+    """
+    parts = key.split(".")
+    if len(parts) > 2:  # the first part is the domain ("integration"), not the event's name
+        parts = parts[1:]
+    return "".join(part[:1].upper() + part[1:] for part in parts)
+
+
+def _action(contract: OperationContract) -> str:
+    """The When phrase of the operation: the contract's own, from its first scenario."""
+    for scenario in contract.acceptance.scenarios:
+        if scenario.when:
+            return scenario.when[0]
+    return f"User calls {contract.key}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _steps(keyword: str, lines: Iterable[str]) -> list[str]:
+    return [f"    {keyword if i == 0 else 'And'} {line}" for i, line in enumerate(lines)]
+
+
+def scenario_steps(scenario: Scenario) -> list[str]:
+    """The scenario's lines as Gherkin steps (keywords, then ``And``), the contract's verbatim.
+
+    >>> from sync_sdk.contracts import CREATE_SYNC_CONFIG
+    >>> scenario_steps(CREATE_SYNC_CONFIG.acceptance.scenarios[0])[-1]
+    'And SyncConfigCreated event is emitted'
+    """
+    return [
+        line.strip()
+        for keyword, lines in (
+            ("Given", scenario.given),
+            ("When", scenario.when),
+            ("Then", scenario.then),
+        )
+        for line in _steps(keyword, lines)
+    ]
+
+
+def _doc_string(value: object) -> list[str]:
+    body = json.dumps(value, indent=2, ensure_ascii=False)
+    return ['      """json', *(f"      {line}" for line in body.splitlines()), '      """']
+
+
+def _scenario(scenario: Scenario) -> list[str]:
+    return [
+        f"  @{ACCEPTANCE_SCENARIO_TAG}",
+        f"  Scenario: {scenario.key}",
+        *(f"    {line}" for line in scenario_steps(scenario)),
+    ]
+
+
+def _example(contract: OperationContract, example: Example) -> list[str]:
+    given = [AUTH_STEPS[contract.policy.auth]]
+    if "id" in example.output:
+        given.append(PIN_ID_STEP.format(config_id=example.output["id"]))
+    emits = contract.side_effects.emits
+    then_after = [
+        *(AUDIT_STEP.format(audit_key=key) for key in contract.side_effects.audit),
+        *(EVENT_STEP.format(event_name=event_phrase_name(e.key)) for e in emits),
+    ]
+    return [
+        f"  @{ACCEPTANCE_EXAMPLE_TAG}",
+        f"  Scenario: {example.key}",
+        *_steps("Given", given),
+        f"    When {_action(contract)} with:",
+        *_doc_string(example.input),
+        f"    Then {OUTPUT_STEP}",
+        *_doc_string(example.output),
+        *_steps("And", then_after),
+    ]
+
+
+def render_feature(contract: OperationContract) -> str:
+    """The feature file of ``contract``: its scenarios verbatim, then one scenario per example."""
+    meta = contract.meta
+    tags = " ".join(
+        f"@{t}" for t in (CONTRACT_TAG, operation_marker(contract), version_marker(contract))
+    )
+    lines = [
+        f"# {GENERATED_MARKER} by `{FEATURES_COMMAND}` from the contract {contract.key} "
+        f"v{contract.version}.",
+        f"# Do not edit: change the contract in sync_sdk.contracts, then run `{FEATURES_COMMAND}`.",
+        tags,
+        f"Feature: {contract.key} v{contract.version}",
+        # Labelled, one line each: a free-text line starting with a Gherkin keyword would be
+        # parsed as a step or a scenario.
+        f"  Description: {_one_line(meta.description)}",
+        f"  Goal: {_one_line(meta.goal)}",
+        f"  Context: {_one_line(meta.context)}",
+    ]
+    for scenario in contract.acceptance.scenarios:
+        lines += ["", *_scenario(scenario)]
+    for example in contract.acceptance.examples:
+        lines += ["", *_example(contract, example)]
+    return "\n".join(lines) + "\n"
+
+
+def latest_by_key(contracts: Iterable[OperationContract] | None = None) -> list[OperationContract]:
+    """The highest version of each contract key (default: of every registered contract).
+
+    >>> [c.version for c in latest_by_key()]
+    ['1.0.0']
+    """
+    if contracts is None:
+        from sync_sdk.contracts import registry
+
+        contracts = registry
+    by_key: dict[str, OperationContract] = {}
+    for contract in contracts:
+        kept = by_key.get(contract.key)
+        if kept is None or _semver(contract) > _semver(kept):
+            by_key[contract.key] = contract
+    return list(by_key.values())
+
+
+def _semver(contract: OperationContract) -> tuple[object, ...]:
+    return parse_semver(contract.version) or (0, 0, 0, ())
+
+
+def feature_files(contracts: Iterable[OperationContract] | None = None) -> list[GeneratedFile]:
+    """One ``<key>.feature`` per contract key (default: every registered contract; the highest
+    version of a key).
+
+    >>> [f.name for f in feature_files()]
+    ['integration.syncConfig.create.feature']
+    """
+    return [GeneratedFile(f"{c.key}.feature", render_feature(c)) for c in latest_by_key(contracts)]
+
+
+def write_features(
+    directory: str | Path = "features", contracts: Iterable[OperationContract] | None = None
+) -> list[Path]:
+    """Write the feature file of each contract into ``directory``; returns the paths.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [p.name for p in write_features(tmp)]
+    ['integration.syncConfig.create.feature']
+    """
+    return write_generated(feature_files(contracts), directory, "*.feature")
+
+
+def check_features(
+    directory: str | Path = "features", contracts: Iterable[OperationContract] | None = None
+) -> list[str]:
+    """Why the feature files in ``directory`` are out of date (``[]`` when they are not).
+
+    >>> check_features("/nonexistent")
+    ['integration.syncConfig.create.feature is missing: run `sync-sdk features` to generate it']
+    """
+    return check_generated(feature_files(contracts), directory, "*.feature", FEATURES_COMMAND)

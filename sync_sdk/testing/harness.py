@@ -1,0 +1,459 @@
+"""What the step library works with: storage targets, the scenario's id factory, an event
+recorder that proves commit-before-publish, and the state of one scenario.
+
+Nothing here imports pytest, so these pieces can be used (and tested) on their own::
+
+    >>> [t.name for t in storage_targets(None, {})]
+    ['memory', 'sqlite-memory', 'sqlite-file']
+    >>> [t.name for t in storage_targets(["memory"], {"SYNC_SDK_TEST_POSTGRES_URL": "postgresql://db/x"})]
+    ['memory', 'postgresql']
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from attrs import define, field, frozen
+
+from sync_sdk.contracts import registry
+from sync_sdk.errors import NotFound, SyncSdkError
+from sync_sdk.events import EventEnvelope
+from sync_sdk.hub import SyncHub, new_config_id
+from sync_sdk.models import SyncConfig
+from sync_sdk.records import Actor
+from sync_sdk.signals import signal_for
+from sync_sdk.storage import Storage, open_storage, redact_url
+
+__all__ = [
+    "DEFAULT_TARGETS",
+    "POSTGRES_ENV_VAR",
+    "TARGETS_ENV_VAR",
+    "Call",
+    "EventRecorder",
+    "PublishedEvent",
+    "ScenarioIds",
+    "StorageTarget",
+    "SyncScenario",
+    "expect",
+    "storage_targets",
+    "subscribe",
+]
+
+#: Comma-separated storage URLs (or aliases) the feature suite runs against.
+TARGETS_ENV_VAR = "SYNC_SDK_TEST_STORAGE_URLS"
+#: A PostgreSQL URL that CI sets when a server is up; added to the targets whatever they are.
+POSTGRES_ENV_VAR = "SYNC_SDK_TEST_POSTGRES_URL"
+
+#: Aliases for stores private to one scenario (``sqlite-file``: a new file in its tmp_path).
+ALIASES = {"memory": "memory://", "sqlite-memory": "sqlite://", "sqlite-file": ""}
+#: The targets when none is chosen.
+DEFAULT_TARGETS = ("memory", "sqlite-memory", "sqlite-file")
+
+# Split on the commas that start a new target, so that a multi-host PostgreSQL URL
+# (postgresql://h1,h2/db) stays whole.
+_TARGET_SEPARATOR = re.compile(
+    r",\s*(?=[A-Za-z][A-Za-z0-9+.-]*://|(?:" + "|".join(ALIASES) + r")\s*(?:,|$))"
+)
+
+
+def expect(condition: bool, message: str) -> None:
+    """Raise AssertionError(``message``) unless ``condition``; unlike ``assert``, never
+    compiled away by ``python -O``, so a step cannot pass without checking.
+
+    >>> expect(1 + 1 == 3, "arithmetic is broken")
+    Traceback (most recent call last):
+    AssertionError: arithmetic is broken
+    """
+    if not condition:
+        raise AssertionError(message)
+
+
+def _in_memory(url: str) -> bool:
+    scheme, _, rest = url.partition("://")
+    path = rest.partition("?")[0]
+    return scheme == "memory" or (scheme == "sqlite" and path in ("", "/:memory:", ":memory:"))
+
+
+@frozen
+class StorageTarget:
+    """One storage the feature suite runs against: a test id (``name``) and a URL or alias.
+
+    A store is *private* when each scenario gets a new, empty one (``memory://``, in-memory
+    SQLite, the ``sqlite-file`` alias); any other URL is *shared* by every scenario that uses it,
+    and may hold rows of earlier runs, so scenarios only look at their own org's rows there.
+    """
+
+    name: str
+    url: str
+
+    @property
+    def private(self) -> bool:
+        return self.url in ALIASES or _in_memory(self.url)
+
+    def resolve(self, tmp_dir: Callable[[], Path]) -> str:
+        """The storage URL for one scenario (``tmp_dir`` gives its temporary directory)."""
+        if self.url == "sqlite-file":
+            return "sqlite:///" + str(tmp_dir() / "sync_sdk.db")
+        return ALIASES.get(self.url) or self.url
+
+
+def _target_name(url: str) -> str:
+    if url in ALIASES:
+        return url
+    if _in_memory(url):
+        return "memory" if url.startswith("memory") else "sqlite-memory"
+    # Never the URL itself in a test id: it may hold a password.
+    return url.partition("://")[0].lower() or "storage"
+
+
+def storage_targets(
+    chosen: Sequence[str] | None, environ: Mapping[str, str]
+) -> list[StorageTarget]:
+    """The targets: ``chosen`` (the ``--sync-sdk-storage`` values), else
+    ``$SYNC_SDK_TEST_STORAGE_URLS``, else :data:`DEFAULT_TARGETS`; plus
+    ``$SYNC_SDK_TEST_POSTGRES_URL`` when it is set.
+
+    >>> [t.url for t in storage_targets(None, {"SYNC_SDK_TEST_STORAGE_URLS": "memory, sqlite:///a.db"})]
+    ['memory', 'sqlite:///a.db']
+    """
+    urls = [u.strip() for u in chosen or () if u.strip()]
+    if not urls:
+        urls = [u.strip() for u in _TARGET_SEPARATOR.split(environ.get(TARGETS_ENV_VAR, ""))]
+        urls = [u for u in urls if u] or list(DEFAULT_TARGETS)
+    postgres = environ.get(POSTGRES_ENV_VAR, "").strip()
+    if postgres and postgres not in urls:
+        urls.append(postgres)
+    targets: list[StorageTarget] = []
+    for url in dict.fromkeys(urls):  # each once, in order
+        name = base = _target_name(url)
+        n = 1
+        while any(t.name == name for t in targets):
+            n += 1
+            name = f"{base}-{n}"
+        targets.append(StorageTarget(name, url))
+    return targets
+
+
+class ScenarioIds:
+    """The hub's id factory in a scenario: pinned ids first, in order, then random ones.
+
+    An example declares a literal id (``sync-123``); pinning it makes the id comparable like any
+    other key. In a shared store ids are unique across every scenario and run, so there the
+    pinned id is the declared one plus this scenario's token.
+
+        >>> ids = ScenarioIds(shared=False)
+        >>> ids.pin("sync-123"), ids(), ids()[:5]
+        ('sync-123', 'sync-123', 'sync_')
+    """
+
+    def __init__(self, *, shared: bool) -> None:
+        self.token = uuid.uuid4().hex[:12]
+        self._shared = shared
+        self._pinned: list[str] = []
+        #: declared id -> the id the hub was told to give
+        self.pins: dict[str, str] = {}
+        #: every id handed to the hub, in order
+        self.issued: list[str] = []
+
+    def pin(self, declared: str) -> str:
+        actual = f"{declared}-{self.token}" if self._shared else declared
+        self.pins[declared] = actual
+        self._pinned.append(actual)
+        return actual
+
+    def __call__(self) -> str:
+        config_id = self._pinned.pop(0) if self._pinned else new_config_id()
+        self.issued.append(config_id)
+        return config_id
+
+
+@frozen
+class PublishedEvent:
+    """An event as a subscriber received it, and what a separate read of storage saw at that
+    moment: the config (``committed``) or why it could not be read (``read_error``)."""
+
+    event: EventEnvelope
+    committed: SyncConfig | None
+    read_error: str | None
+
+
+def subscribe(receiver: Callable[..., None], sender: object, stack: ExitStack) -> None:
+    """Connect ``receiver`` to every event the registered contracts declare, as sent by
+    ``sender``, until ``stack`` closes (strong references: a scenario's receivers are often
+    closures, which blinker's default weak ones would lose).
+
+    >>> from sync_sdk import Actor, SyncHub
+    >>> received, hub = [], SyncHub()
+    >>> with ExitStack() as stack:
+    ...     subscribe(lambda sender, event: received.append(event.key), hub, stack)
+    ...     _ = hub.create_sync_config(integration_id="i", connection_id="c", name="n",
+    ...         direction="INBOUND", source_object="a", target_object="b",
+    ...         actor=Actor(id="u", org_id="o"))
+    >>> received
+    ['integration.syncConfig.created']
+    """
+    for key in sorted({e.key for c in registry for e in c.side_effects.emits}):
+        signal = signal_for(key)
+        signal.connect(receiver, sender=sender, weak=False)
+        stack.callback(signal.disconnect, receiver, sender=sender)
+
+
+class EventRecorder:
+    """A subscriber to every event the registered contracts declare, sent by one hub.
+
+    When an event arrives it reads the event's subject through ``read_committed(org_id,
+    config_id)``, a read separate from the write: a config published before its commit is
+    not there yet, which proves the order rather than assuming it.
+    """
+
+    def __init__(self, read_committed: Callable[[str, str], SyncConfig | None]) -> None:
+        self._read = read_committed
+        self.events: list[PublishedEvent] = []
+
+    def __call__(self, sender: object, *, event: EventEnvelope) -> None:
+        try:
+            seen, error = self._read(event.org_id, event.payload.id), None
+        except Exception as exc:  # recorded, then reported by the step that checks the order
+            seen, error = None, f"{type(exc).__name__}: {exc}"
+        self.events.append(PublishedEvent(event, seen, error))
+
+    def connect(self, sender: object, stack: ExitStack) -> EventRecorder:
+        """Receive the events ``sender`` sends until ``stack`` closes."""
+        subscribe(self, sender, stack)
+        return self
+
+    def of(self, key: str) -> list[PublishedEvent]:
+        return [p for p in self.events if p.event.key == key]
+
+
+class FailingSubscriber:
+    """A subscriber that raises on every event, counting the calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, sender: object, *, event: EventEnvelope) -> None:
+        self.calls += 1
+        raise RuntimeError(f"subscriber failing on purpose on {event.key} {event.id}")
+
+    def connect(self, sender: object, stack: ExitStack) -> FailingSubscriber:
+        subscribe(self, sender, stack)
+        return self
+
+
+@define
+class Call:
+    """One call a step made: what, as whom, and the result or the error."""
+
+    action: str
+    caller: Actor | None
+    input: object = None
+    result: Any = None
+    error: SyncSdkError | None = None
+    events_before: int = 0
+    stored_before: tuple[object, ...] = ()
+
+    def describe(self) -> str:
+        if self.error is not None:
+            return f"{self.action} raised {type(self.error).__name__}: {self.error}"
+        return f"{self.action} returned {self.result!r}"
+
+
+def _stored(storage: Storage, orgs: Sequence[str] | None) -> tuple[object, ...]:
+    """Row counts: all of them (``orgs`` None), else per org."""
+    with storage.unit_of_work(write=False) as uow:
+        if orgs is None:
+            return uow.configs.count(), uow.audit.count(), uow.outbox.count()
+        outbox = uow.outbox.list()
+        return tuple(
+            (
+                org,
+                uow.configs.count(org),
+                len(uow.audit.list(org)),
+                sum(1 for e in outbox if e.org_id == org),
+            )
+            for org in orgs
+        )
+
+
+@define
+class SyncScenario:
+    """The state of one scenario: the hub, the acting user, who calls, and every call made.
+
+    ``actor`` is the acting user (authenticated, in an org of its own); ``caller`` is who the
+    next call is made as (set by the Given steps; None until then).
+    """
+
+    hub: SyncHub
+    target: StorageTarget
+    url: str
+    actor: Actor
+    ids: ScenarioIds
+    events: EventRecorder
+    default_input: Mapping[str, Any]
+    reader: Storage
+    stack: ExitStack = field(factory=ExitStack)
+    caller: Actor | None = None
+    idempotency_key: str | None = None
+    calls: list[Call] = field(factory=list)
+    failing: FailingSubscriber | None = None
+    second: EventRecorder | None = None
+
+    @classmethod
+    def open(
+        cls,
+        hub: SyncHub,
+        target: StorageTarget,
+        url: str,
+        actor: Actor,
+        ids: ScenarioIds,
+        default_input: Mapping[str, Any],
+    ) -> SyncScenario:
+        """Set up a scenario on ``hub``; :meth:`close` undoes it.
+
+        The recorder's reads go through a second connection when the store can be reopened
+        (files, servers), else through a separate unit of work on the hub's own store, which
+        only sees committed data.
+        """
+        stack = ExitStack()
+        reader = hub.storage
+        if not _in_memory(url):
+            reader = open_storage(url)
+            stack.callback(reader.close)
+
+        def read_committed(org_id: str, config_id: str) -> SyncConfig | None:
+            with reader.unit_of_work(write=False) as uow:
+                return uow.configs.get(org_id, config_id)
+
+        events = EventRecorder(read_committed).connect(hub, stack)
+        return cls(hub, target, url, actor, ids, events, default_input, reader, stack)
+
+    def close(self) -> None:
+        self.stack.close()
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def _orgs(self, caller: Actor | None) -> list[str] | None:
+        if self.target.private:
+            return None  # a private store: every row counts
+        # A shared store: the orgs a call as ``caller`` could write to.
+        orgs = {self.actor.org_id, Actor.anonymous().org_id}
+        if caller is not None:
+            orgs.add(caller.org_id)
+        return sorted(orgs)
+
+    def stored(self, caller: Actor | None = None) -> tuple[object, ...]:
+        return _stored(self.hub.storage, self._orgs(caller))
+
+    def create(self, data: object, *, action: str = "User creates sync config") -> Call:
+        call = Call(
+            action,
+            self.caller,
+            data,
+            events_before=len(self.events.events),
+            stored_before=self.stored(self.caller),
+        )
+        try:
+            call.result = self.hub.create_sync_config(
+                data,  # type: ignore[arg-type]  # wrong inputs are the point of some scenarios
+                actor=self.caller,
+                idempotency_key=self.idempotency_key,
+            )
+        except SyncSdkError as err:
+            call.error = err
+        self.calls.append(call)
+        return call
+
+    def read_as(self, actor: Actor, config_id: str, *, action: str) -> Call:
+        call = Call(
+            action,
+            actor,
+            config_id,
+            events_before=len(self.events.events),
+            stored_before=self.stored(actor),
+        )
+        try:
+            call.result = self.hub.get_sync_config(config_id, actor=actor)
+        except SyncSdkError as err:
+            call.error = err
+        self.calls.append(call)
+        return call
+
+    # -- what the Then steps look at ------------------------------------------------------
+
+    @property
+    def last(self) -> Call:
+        expect(bool(self.calls), "no call was made: the scenario needs a When step")
+        return self.calls[-1]
+
+    def creates(self) -> list[Call]:
+        return [c for c in self.calls if c.action.startswith("User creates")]
+
+    def created(self) -> tuple[SyncConfig, Actor]:
+        """The config the last create call returned, and who made it; AssertionError if it
+        failed."""
+        creates = self.creates()
+        expect(bool(creates), "User creates sync config was never called")
+        call = creates[-1]
+        expect(call.error is None, f"no sync config was created: {call.describe()}")
+        expect(
+            isinstance(call.result, SyncConfig),
+            f"{call.action} returned {call.result!r}, not a SyncConfig",
+        )
+        caller = call.caller
+        if caller is None:
+            raise AssertionError(f"{call.action} succeeded without an actor: {call.describe()}")
+        return call.result, caller
+
+    def created_ids(self) -> set[str]:
+        return {c.result.id for c in self.creates() if isinstance(c.result, SyncConfig)}
+
+    def read_back(self, config_id: str, actor: Actor) -> SyncConfig | None:
+        """The config as storage has it, read through a new connection when the store can be
+        reopened (files, servers), else through the hub's own store."""
+        if _in_memory(self.url):
+            return _get(self.hub, config_id, actor)
+        with SyncHub(self.url) as fresh:
+            return _get(fresh, config_id, actor)
+
+    def other_org_user(self) -> Actor:
+        return Actor(id=f"{self.actor.id}-other", org_id=f"{self.actor.org_id}-other")
+
+    def where(self) -> str:
+        """The storage, for failure messages (credentials redacted)."""
+        return f"{self.target.name} ({redact_url(self.url)})"
+
+
+def _get(hub: SyncHub, config_id: str, actor: Actor) -> SyncConfig | None:
+    try:
+        return hub.get_sync_config(config_id, actor=actor)
+    except NotFound:
+        return None
+
+
+def canonical(value: object) -> str:
+    """JSON text that tells ``false`` from ``0`` and ``1.0`` from ``1`` (Python's == does not).
+
+    >>> canonical(False) == canonical(0)
+    False
+    """
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def wire(config: SyncConfig) -> dict[str, Any]:
+    """A config's wire dict as JSON would carry it.
+
+    >>> from sync_sdk.models import SyncDirection
+    >>> wire(SyncConfig("s1", "i", "c", "n", SyncDirection.INBOUND, "a", "b"))["direction"]
+    'INBOUND'
+    """
+    result: dict[str, Any] = json.loads(json.dumps(config.to_dict(), default=str))
+    return result
