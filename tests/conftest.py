@@ -1,9 +1,18 @@
-"""Shared fixtures: every backend test runs against each configured storage URL."""
+"""Shared fixtures: every backend test runs against each configured storage URL.
+
+PostgreSQL runs when ``SYNC_SDK_TEST_POSTGRES_URL`` names a server (``bash .ci/run`` starts one);
+each test gets a schema of its own there. Without it those tests skip, saying so; under
+``CI=true`` they fail instead, so that CI cannot pass without the server.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -23,18 +32,81 @@ VALID_INPUT = {
 USER = Actor(id="user-1", org_id="org-1")
 OTHER_ORG_USER = Actor(id="user-2", org_id="org-2")
 
-BACKENDS = ["memory", "sqlite-memory", "sqlite-file"]
+BACKENDS = ["memory", "sqlite-memory", "sqlite-file", "postgres"]
+
+POSTGRES_URL_VAR = "SYNC_SDK_TEST_POSTGRES_URL"
+POSTGRES_SKIP_REASON = (
+    f"PostgreSQL tests need a server: set {POSTGRES_URL_VAR}=postgresql://USER:PASSWORD@"
+    "127.0.0.1:5432/DB (a user allowed to create schemas), or run `bash .ci/run`, which starts one"
+)
 
 
 def storage_url(backend: str, tmp_path: Path) -> str:
-    """The storage URL of ``backend`` for one test."""
+    """The storage URL of ``backend`` for one test (for PostgreSQL: a fresh, empty schema)."""
     if backend == "memory":
         return "memory://"
     if backend == "sqlite-memory":
         return "sqlite://"
     if backend == "sqlite-file":
         return f"sqlite:///{tmp_path / 'configs.db'}"
+    if backend == "postgres":
+        return postgres_schema_url()
     raise ValueError(backend)
+
+
+def postgres_server_url() -> str:
+    """``$SYNC_SDK_TEST_POSTGRES_URL``; skips the test without it (fails it under ``CI=true``)."""
+    url = os.environ.get(POSTGRES_URL_VAR, "")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {POSTGRES_URL_VAR} is not set: .ci/run must start PostgreSQL")
+        pytest.skip(POSTGRES_SKIP_REASON)
+    return url
+
+
+_schemas: list[str] = []
+_admin: list[Any] = []  # one psycopg connection for the session, opened on first use
+
+
+def postgres_schema_url() -> str:
+    """The test server's URL, with a new empty schema first in its ``search_path``.
+
+    The storage suite counts rows across every org, so tests cannot share tables; a schema per
+    test (dropped at the end of the session) is as clean as a database per test and cheaper.
+    """
+    url = postgres_server_url()
+    import psycopg
+
+    if not _admin:
+        _admin.append(psycopg.connect(url, autocommit=True))
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    _admin[0].execute(f"CREATE SCHEMA {schema}")
+    _schemas.append(schema)
+    option = quote(f"-csearch_path={schema}", safe="")
+    return f"{url}{'&' if '?' in url else '?'}options={option}"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _admin:
+        for schema in _schemas:
+            _admin[0].execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        _admin[0].close()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many PostgreSQL tests ran, so that a CI log shows they were not skipped."""
+    outcomes: dict[str, int] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        outcomes[outcome] = sum(
+            1
+            for report in terminalreporter.stats.get(outcome, [])
+            if "postgres" in getattr(report, "nodeid", "")
+            and (outcome != "passed" or report.when == "call")
+        )
+    if any(outcomes.values()):
+        terminalreporter.section("PostgreSQL backend")
+        counted = ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items())
+        terminalreporter.write_line(f"tests run against PostgreSQL in this session: {counted}")
 
 
 @pytest.fixture(params=BACKENDS)
