@@ -60,8 +60,20 @@ def postgres_server_url() -> str:
     if not url:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true but {POSTGRES_URL_VAR} is not set: .ci/run must start PostgreSQL")
+        _postgres_tests["skipped"].add(_current_test[0])
         pytest.skip(POSTGRES_SKIP_REASON)
+    _postgres_tests["used"].add(_current_test[0])
     return url
+
+
+# Which tests asked for the server, for the summary at the end of the session.
+_current_test = [""]
+_postgres_tests: dict[str, set[str]] = {"used": set(), "skipped": set()}
+
+
+@pytest.fixture(autouse=True)
+def _track_test(request: pytest.FixtureRequest) -> None:
+    _current_test[0] = request.node.nodeid
 
 
 _schemas: list[str] = []
@@ -94,19 +106,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Say how many PostgreSQL tests ran, so that a CI log shows they were not skipped."""
-    outcomes: dict[str, int] = {}
-    for outcome in ("passed", "failed", "error", "skipped"):
-        outcomes[outcome] = sum(
-            1
-            for report in terminalreporter.stats.get(outcome, [])
-            if "postgres" in getattr(report, "nodeid", "")
-            and (outcome != "passed" or report.when == "call")
-        )
-    if any(outcomes.values()):
-        terminalreporter.section("PostgreSQL backend")
-        counted = ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items())
-        terminalreporter.write_line(f"tests run against PostgreSQL in this session: {counted}")
+    """Say how many tests ran against PostgreSQL, so that a CI log shows they were not skipped."""
+    used, skipped = _postgres_tests["used"], _postgres_tests["skipped"]
+    if not used and not skipped:
+        return
+    counts = {"passed": 0, "failed": 0}
+    for outcome in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "nodeid", None) in used and (
+                outcome != "passed" or report.when == "call"
+            ):
+                counts["passed" if outcome == "passed" else "failed"] += 1
+    terminalreporter.section("PostgreSQL backend")
+    terminalreporter.write_line(
+        f"tests that used the PostgreSQL server: {len(used)} ({counts['passed']} passed,"
+        f" {counts['failed']} failed or errored); skipped for want of a server: {len(skipped)}"
+    )
+    if skipped:
+        terminalreporter.write_line(POSTGRES_SKIP_REASON)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -2,6 +2,7 @@
 
 import doctest
 import importlib
+import importlib.util
 
 import pytest
 
@@ -19,6 +20,13 @@ MODULES = [
     "sync_sdk.storage",
     "sync_sdk.storage.memory",
     "sync_sdk.storage.sqlite",
+    pytest.param(
+        "sync_sdk.storage.postgres",
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec("psycopg") is None,
+            reason="needs the postgres extra: pip install -e '.[test,postgres]'",
+        ),
+    ),
 ]
 
 

@@ -180,6 +180,36 @@ def test_hostile_strings_round_trip(storage: Storage) -> None:
         assert uow.configs.get(nasty, "sync_x") == cfg
 
 
+def test_every_config_field_round_trips(storage: Storage) -> None:
+    from sync_sdk.models import FieldMapping, MappingType
+
+    full = SyncConfig(
+        "sync_full",
+        "int-1",
+        "conn-1",
+        "Full",
+        SyncDirection.BIDIRECTIONAL,
+        "contacts",
+        "people",
+        schedule_enabled=True,
+        schedule_cron="0 */6 * * *",
+        is_active=False,
+        last_sync_at=NOW - timedelta(days=1, microseconds=1),
+        field_mappings=(
+            FieldMapping("fm-1", "email", "Email", MappingType.DIRECT, True),
+            FieldMapping("fm-2", "name", "Name", MappingType.TRANSFORM, False, "upper(name)"),
+        ),
+    )
+    with storage.unit_of_work() as uow:
+        uow.configs.add(full, org_id="org-1", created_by="u", created_at=NOW)
+        uow.commit()
+    with storage.unit_of_work(write=False) as uow:
+        assert uow.configs.get("org-1", "sync_full") == full
+        got = uow.configs.list("org-1", limit=10, offset=0)
+    assert got[0] == full
+    assert got[0].to_dict() == full.to_dict()  # the wire form too: times keep their offset
+
+
 def test_sqlite_file_reopened_holds_everything(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'configs.db'}"
     with SyncHub(url) as hub:
