@@ -97,6 +97,21 @@ def test_exception_rolls_back(storage: Storage) -> None:
     assert totals(storage) == (1, 1, 1)
 
 
+def test_a_failing_write_rolls_back_the_whole_unit_of_work(storage: Storage) -> None:
+    from sync_sdk import StorageError
+
+    write(storage, 1)
+    with pytest.raises(StorageError), storage.unit_of_work() as uow:
+        uow.configs.add(config(2), org_id="org-1", created_by="u", created_at=NOW)
+        uow.audit.add(AuditRecord("k", "u", "org-1", "sync_2", "evt_2", NOW))
+        uow.outbox.add(event(2))
+        uow.configs.add(config(1), org_id="org-1", created_by="u", created_at=NOW)  # id taken
+        uow.commit()
+    assert totals(storage) == (1, 1, 1)
+    with storage.unit_of_work(write=False) as uow:
+        assert uow.configs.get("org-1", "sync_2") is None
+
+
 def test_reads_are_scoped_to_the_org(storage: Storage) -> None:
     write(storage, 1, org="org-1")
     write(storage, 2, org="org-2")

@@ -21,14 +21,8 @@ from pathlib import Path
 from sync_sdk import Actor, SyncHub, signals
 from sync_sdk.events import EventEnvelope
 
-INPUT = {
-    "integrationId": "int-1",
-    "connectionId": "conn-1",
-    "name": "Contacts Sync",
-    "direction": "OUTBOUND",
-    "sourceObject": "contacts",
-    "targetObject": "contacts",
-}
+from ..conftest import VALID_INPUT as INPUT
+
 USER = Actor(id="child-user", org_id="org-child")
 
 
