@@ -69,13 +69,16 @@ def test_migrations_are_recorded_once(pg_url: str) -> None:
 
 
 def test_processes_starting_at_once_migrate_once(pg_url: str, tmp_path: Path) -> None:
+    # Each process connects, then all migrate the moment the file "go" appears: without the
+    # advisory lock their CREATE TABLEs collide.
     go = tmp_path / "go"
     code = (
-        "import os, sys, time\n"
-        "from sync_sdk.storage import open_storage\n"
+        "import os, sys, time, psycopg\n"
+        "from sync_sdk.storage.postgres import migrate\n"
+        "conn = psycopg.connect(sys.argv[1], autocommit=True)\n"
         "print('ready', flush=True)\n"
-        "while not os.path.exists(sys.argv[2]): time.sleep(0.005)\n"
-        "open_storage(sys.argv[1]).close()\n"
+        "while not os.path.exists(sys.argv[2]): time.sleep(0.001)\n"
+        "print(','.join(migrate(conn)), flush=True)\n"
     )
     procs = [
         subprocess.Popen(
@@ -84,14 +87,16 @@ def test_processes_starting_at_once_migrate_once(pg_url: str, tmp_path: Path) ->
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(6)
+        for _ in range(8)
     ]
-    for proc in procs:  # every process is past its imports: they open the store together
+    for proc in procs:  # every process is connected: they migrate together
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"
     go.touch()
     results = [proc.communicate(timeout=120) for proc in procs]
-    assert [proc.returncode for proc in procs] == [0] * 6, [err for _, err in results]
+    assert [proc.returncode for proc in procs] == [0] * 8, [err for _, err in results]
+    applied = sorted(out.strip() for out, _ in results)
+    assert applied == [""] * 7 + ["0001_initial"]  # one migrated, the others found it done
     assert migration_rows(pg_url) == [(1, "0001_initial")]
     with SyncHub(pg_url) as hub:
         hub.create_sync_config(VALID_INPUT, actor=USER)
