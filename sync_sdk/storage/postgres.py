@@ -283,7 +283,9 @@ class _PostgresUnitOfWork:
         self._clear_staged()
         if self._in_transaction:
             self._in_transaction = False
-            self._execute("ROLLBACK")
+            # A read-only transaction has nothing to undo: end it with COMMIT, because psycopg
+            # drops every prepared statement of the connection after a ROLLBACK.
+            self._execute("ROLLBACK" if self._write else "COMMIT")
 
     def discard(self) -> None:
         """End the unit of work without committing, whatever state the connection is in."""
