@@ -176,6 +176,17 @@ def test_outbox_claims_mark_and_release(storage: Storage) -> None:
         ]
 
 
+def test_writes_in_one_unit_of_work_see_each_other(storage: Storage) -> None:
+    with storage.unit_of_work() as uow:
+        uow.configs.add(config(1), org_id="org-1", created_by="u", created_at=NOW)
+        uow.outbox.add(event(1))
+        uow.outbox.mark_delivered(["evt_1"], NOW)  # the event added just before
+        uow.commit()
+    with storage.unit_of_work(write=False) as uow:
+        assert [e.delivered_at for e in uow.outbox.list()] == [NOW]
+        assert uow.outbox.count(pending_only=True) == 0
+
+
 def test_hostile_strings_round_trip(storage: Storage) -> None:
     nasty = 'Robert\'); DROP TABLE sync_configs;-- \u00e9\u4e2d\U0001f600 "q" \\ %s ?'
     cfg = SyncConfig(
