@@ -20,17 +20,21 @@ MODULES = [
     "sync_sdk.storage",
     "sync_sdk.storage.memory",
     "sync_sdk.storage.sqlite",
+]
+
+
+# The PostgreSQL backend's module needs its extra: pip install -e '.[test,postgres]'
+OPTIONAL = [
     pytest.param(
         "sync_sdk.storage.postgres",
         marks=pytest.mark.skipif(
-            importlib.util.find_spec("psycopg") is None,
-            reason="needs the postgres extra: pip install -e '.[test,postgres]'",
+            importlib.util.find_spec("psycopg") is None, reason="needs the postgres extra"
         ),
     ),
 ]
 
 
-@pytest.mark.parametrize("name", MODULES)
+@pytest.mark.parametrize("name", MODULES + OPTIONAL)
 def test_docstring_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
