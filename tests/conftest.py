@@ -1,9 +1,18 @@
-"""Shared fixtures: every backend test runs against each configured storage URL."""
+"""Shared fixtures: every backend test runs against each configured storage URL.
+
+PostgreSQL runs when ``SYNC_SDK_TEST_POSTGRES_URL`` names a server (``bash .ci/run`` starts one);
+each test gets a schema of its own there. Without it those tests skip, saying so; under
+``CI=true`` they fail instead, so that CI cannot pass without the server.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -23,18 +32,98 @@ VALID_INPUT = {
 USER = Actor(id="user-1", org_id="org-1")
 OTHER_ORG_USER = Actor(id="user-2", org_id="org-2")
 
-BACKENDS = ["memory", "sqlite-memory", "sqlite-file"]
+BACKENDS = ["memory", "sqlite-memory", "sqlite-file", "postgres"]
+
+POSTGRES_URL_VAR = "SYNC_SDK_TEST_POSTGRES_URL"
+POSTGRES_SKIP_REASON = (
+    f"PostgreSQL tests need a server: set {POSTGRES_URL_VAR}=postgresql://USER:PASSWORD@"
+    "127.0.0.1:5432/DB (a user allowed to create schemas), or run `bash .ci/run`, which starts one"
+)
 
 
 def storage_url(backend: str, tmp_path: Path) -> str:
-    """The storage URL of ``backend`` for one test."""
+    """The storage URL of ``backend`` for one test (for PostgreSQL: a fresh, empty schema)."""
     if backend == "memory":
         return "memory://"
     if backend == "sqlite-memory":
         return "sqlite://"
     if backend == "sqlite-file":
         return f"sqlite:///{tmp_path / 'configs.db'}"
+    if backend == "postgres":
+        return postgres_schema_url()
     raise ValueError(backend)
+
+
+def postgres_server_url() -> str:
+    """``$SYNC_SDK_TEST_POSTGRES_URL``; skips the test without it (fails it under ``CI=true``)."""
+    url = os.environ.get(POSTGRES_URL_VAR, "")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {POSTGRES_URL_VAR} is not set: .ci/run must start PostgreSQL")
+        _postgres_tests["skipped"].add(_current_test[0])
+        pytest.skip(POSTGRES_SKIP_REASON)
+    _postgres_tests["used"].add(_current_test[0])
+    return url
+
+
+# Which tests asked for the server, for the summary at the end of the session.
+_current_test = [""]
+_postgres_tests: dict[str, set[str]] = {"used": set(), "skipped": set()}
+
+
+@pytest.fixture(autouse=True)
+def _track_test(request: pytest.FixtureRequest) -> None:
+    _current_test[0] = request.node.nodeid
+
+
+_schemas: list[str] = []
+_admin: list[Any] = []  # one psycopg connection for the session, opened on first use
+
+
+def postgres_schema_url() -> str:
+    """The test server's URL, with a new empty schema first in its ``search_path``.
+
+    The storage suite counts rows across every org, so tests cannot share tables; a schema per
+    test (dropped at the end of the session) is as clean as a database per test and cheaper.
+    """
+    url = postgres_server_url()
+    import psycopg
+
+    if not _admin:
+        _admin.append(psycopg.connect(url, autocommit=True))
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    _admin[0].execute(f"CREATE SCHEMA {schema}")
+    _schemas.append(schema)
+    option = quote(f"-csearch_path={schema}", safe="")
+    return f"{url}{'&' if '?' in url else '?'}options={option}"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _admin:
+        for schema in _schemas:
+            _admin[0].execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        _admin[0].close()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many tests ran against PostgreSQL, so that a CI log shows they were not skipped."""
+    used, skipped = _postgres_tests["used"], _postgres_tests["skipped"]
+    if not used and not skipped:
+        return
+    counts = {"passed": 0, "failed": 0}
+    for outcome in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "nodeid", None) in used and (
+                outcome != "passed" or report.when == "call"
+            ):
+                counts["passed" if outcome == "passed" else "failed"] += 1
+    terminalreporter.section("PostgreSQL backend")
+    terminalreporter.write_line(
+        f"tests that used the PostgreSQL server: {len(used)} ({counts['passed']} passed,"
+        f" {counts['failed']} failed or errored); skipped for want of a server: {len(skipped)}"
+    )
+    if skipped:
+        terminalreporter.write_line(POSTGRES_SKIP_REASON)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -2,6 +2,7 @@
 
 import doctest
 import importlib
+import importlib.util
 
 import pytest
 
@@ -30,7 +31,18 @@ MODULES = [
 ]
 
 
-@pytest.mark.parametrize("name", MODULES)
+# The PostgreSQL backend's module needs its extra: pip install -e '.[test,postgres]'
+OPTIONAL = [
+    pytest.param(
+        "sync_sdk.storage.postgres",
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec("psycopg") is None, reason="needs the postgres extra"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("name", MODULES + OPTIONAL)
 def test_docstring_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0

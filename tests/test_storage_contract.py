@@ -97,6 +97,21 @@ def test_exception_rolls_back(storage: Storage) -> None:
     assert totals(storage) == (1, 1, 1)
 
 
+def test_a_failing_write_rolls_back_the_whole_unit_of_work(storage: Storage) -> None:
+    from sync_sdk import StorageError
+
+    write(storage, 1)
+    with pytest.raises(StorageError), storage.unit_of_work() as uow:
+        uow.configs.add(config(2), org_id="org-1", created_by="u", created_at=NOW)
+        uow.audit.add(AuditRecord("k", "u", "org-1", "sync_2", "evt_2", NOW))
+        uow.outbox.add(event(2))
+        uow.configs.add(config(1), org_id="org-1", created_by="u", created_at=NOW)  # id taken
+        uow.commit()
+    assert totals(storage) == (1, 1, 1)
+    with storage.unit_of_work(write=False) as uow:
+        assert uow.configs.get("org-1", "sync_2") is None
+
+
 def test_reads_are_scoped_to_the_org(storage: Storage) -> None:
     write(storage, 1, org="org-1")
     write(storage, 2, org="org-2")
@@ -161,6 +176,17 @@ def test_outbox_claims_mark_and_release(storage: Storage) -> None:
         ]
 
 
+def test_writes_in_one_unit_of_work_see_each_other(storage: Storage) -> None:
+    with storage.unit_of_work() as uow:
+        uow.configs.add(config(1), org_id="org-1", created_by="u", created_at=NOW)
+        uow.outbox.add(event(1))
+        uow.outbox.mark_delivered(["evt_1"], NOW)  # the event added just before
+        uow.commit()
+    with storage.unit_of_work(write=False) as uow:
+        assert [e.delivered_at for e in uow.outbox.list()] == [NOW]
+        assert uow.outbox.count(pending_only=True) == 0
+
+
 def test_hostile_strings_round_trip(storage: Storage) -> None:
     nasty = 'Robert\'); DROP TABLE sync_configs;-- \u00e9\u4e2d\U0001f600 "q" \\ %s ?'
     cfg = SyncConfig(
@@ -178,6 +204,36 @@ def test_hostile_strings_round_trip(storage: Storage) -> None:
         uow.commit()
     with storage.unit_of_work(write=False) as uow:
         assert uow.configs.get(nasty, "sync_x") == cfg
+
+
+def test_every_config_field_round_trips(storage: Storage) -> None:
+    from sync_sdk.models import FieldMapping, MappingType
+
+    full = SyncConfig(
+        "sync_full",
+        "int-1",
+        "conn-1",
+        "Full",
+        SyncDirection.BIDIRECTIONAL,
+        "contacts",
+        "people",
+        schedule_enabled=True,
+        schedule_cron="0 */6 * * *",
+        is_active=False,
+        last_sync_at=NOW - timedelta(days=1, microseconds=1),
+        field_mappings=(
+            FieldMapping("fm-1", "email", "Email", MappingType.DIRECT, True),
+            FieldMapping("fm-2", "name", "Name", MappingType.TRANSFORM, False, "upper(name)"),
+        ),
+    )
+    with storage.unit_of_work() as uow:
+        uow.configs.add(full, org_id="org-1", created_by="u", created_at=NOW)
+        uow.commit()
+    with storage.unit_of_work(write=False) as uow:
+        assert uow.configs.get("org-1", "sync_full") == full
+        got = uow.configs.list("org-1", limit=10, offset=0)
+    assert got[0] == full
+    assert got[0].to_dict() == full.to_dict()  # the wire form too: times keep their offset
 
 
 def test_sqlite_file_reopened_holds_everything(tmp_path: Path) -> None:

@@ -79,12 +79,12 @@ def open_storage(url: str) -> Storage:
         return SqliteStorage(path or ":memory:", synchronous=options.get("synchronous", "FULL"))
     if scheme in ("postgresql", "postgres"):
         try:
-            from sync_sdk.storage.postgres import PostgresStorage  # type: ignore[import-not-found]
+            from sync_sdk.storage.postgres import PostgresStorage
         except ImportError as exc:
             raise ValueError(
                 "the PostgreSQL backend needs its extra: pip install 'sync_sdk[postgres]'"
             ) from exc
-        return PostgresStorage(url)  # type: ignore[no-any-return]
+        return PostgresStorage(url)
     raise ValueError(
         f"unknown storage URL {redact_url(url)!r}: use memory://, sqlite:///PATH or postgresql://"
     )

@@ -1,0 +1,612 @@
+"""The shared backend: PostgreSQL through psycopg 3 and a psycopg_pool connection pool.
+
+Install its extra (``pip install 'sync_sdk[postgres]'``), then give a hub the server's URL::
+
+    hub = SyncHub("postgresql://app:secret@127.0.0.1:5432/sync")
+
+The URL is handed to libpq, so its query parameters work as documented there (``sslmode``,
+``connect_timeout``, ``options=-csearch_path%3Dmyschema`` for another schema...). The password
+never leaves this module: :attr:`PostgresStorage.url`, ``repr()``, logs and error messages show
+``***`` instead.
+
+At start the versioned schema migrations (:data:`MIGRATIONS`) are applied under an advisory lock,
+so several processes may start at once against an empty database; each version is recorded in
+``sync_sdk_migrations``. The tables and constraints are SQLite's (foreign keys, the partial
+unique index on ``(org_id, idempotency_key)``, the outbox lease column), with native types
+(``timestamptz``, ``boolean``, ``jsonb``) and an identity ``seq`` column that keeps insertion
+order.
+
+A unit of work is one transaction (READ COMMITTED; a read-only one is REPEATABLE READ READ ONLY,
+one snapshot like SQLite's). Its writes are sent when it commits, all in one statement, so the
+usual create (config, audit record, outbox event, delivery marks) costs one round trip; a read
+within the unit of work sends the writes staged before it first, in an explicit transaction.
+Statements are prepared on first use. :meth:`~_Outbox.claim_pending` locks rows with
+``FOR UPDATE SKIP LOCKED``, so hubs in several processes claim disjoint events without waiting.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from typing import Any, NoReturn
+from urllib.parse import unquote, urlsplit
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool
+
+from sync_sdk.errors import StorageError
+from sync_sdk.models import FieldMapping, SyncConfig, converter
+from sync_sdk.records import AuditRecord, OutboxEvent
+from sync_sdk.storage import redact_url
+from sync_sdk.storage.base import IdempotencyKeyTaken
+from sync_sdk.storage.sqlite import config_from_row
+
+__all__ = ["MIGRATIONS", "MIGRATION_LOCK_ID", "PostgresStorage"]
+
+#: Advisory lock held while migrating: one process at a time changes the schema.
+MIGRATION_LOCK_ID = 0x5D5D_0001
+
+#: The schema, version by version: ``(version, name, statements)``; applied in order, once.
+MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+    (
+        1,
+        "0001_initial",
+        (
+            """CREATE TABLE sync_configs (
+                seq bigint GENERATED ALWAYS AS IDENTITY,
+                id text PRIMARY KEY,
+                org_id text NOT NULL,
+                integration_id text NOT NULL,
+                connection_id text NOT NULL,
+                name text NOT NULL,
+                direction text NOT NULL
+                    CHECK (direction IN ('INBOUND', 'OUTBOUND', 'BIDIRECTIONAL')),
+                source_object text NOT NULL,
+                target_object text NOT NULL,
+                schedule_enabled boolean NOT NULL,
+                schedule_cron text,
+                is_active boolean NOT NULL,
+                last_sync_at timestamptz,
+                field_mappings jsonb NOT NULL DEFAULT '[]'
+                    CHECK (jsonb_typeof(field_mappings) = 'array'),
+                created_by text NOT NULL,
+                created_at timestamptz NOT NULL,
+                idempotency_key text,
+                request_hash text
+            )""",
+            "CREATE INDEX sync_configs_org ON sync_configs (org_id, seq)",
+            "CREATE UNIQUE INDEX sync_configs_idempotency ON sync_configs (org_id, idempotency_key)"
+            " WHERE idempotency_key IS NOT NULL",
+            """CREATE TABLE audit_records (
+                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                key text NOT NULL,
+                actor_id text NOT NULL,
+                org_id text NOT NULL,
+                subject_id text NOT NULL REFERENCES sync_configs (id),
+                event_id text NOT NULL,
+                occurred_at timestamptz NOT NULL
+            )""",
+            "CREATE INDEX audit_records_org ON audit_records (org_id, seq)",
+            """CREATE TABLE outbox_events (
+                seq bigint GENERATED ALWAYS AS IDENTITY,
+                id text PRIMARY KEY,
+                key text NOT NULL,
+                version text NOT NULL,
+                occurred_at timestamptz NOT NULL,
+                actor_id text NOT NULL,
+                org_id text NOT NULL,
+                subject_id text NOT NULL REFERENCES sync_configs (id),
+                payload text NOT NULL,
+                delivered_at timestamptz,
+                claimed_until timestamptz
+            )""",
+            "CREATE INDEX outbox_events_pending ON outbox_events (occurred_at, seq)"
+            " WHERE delivered_at IS NULL",
+        ),
+    ),
+)
+
+_IDEMPOTENCY_INDEX = "sync_configs_idempotency"
+_CONFIG_COLUMNS = (
+    "id, integration_id, connection_id, name, direction, source_object, target_object,"
+    " schedule_enabled, schedule_cron, is_active, last_sync_at, field_mappings"
+)
+_OUTBOX_COLUMNS = (
+    "id, key, version, occurred_at, actor_id, org_id, subject_id, payload, delivered_at,"
+    " claimed_until"
+)
+
+
+def _insert(table: str, columns: str, types: str) -> tuple[str, str]:
+    """One INSERT for a single row (``VALUES``) and one for any number (``unnest`` of arrays).
+
+    A batch then costs one prepared statement whatever its size; a single row skips the
+    arrays, which cost more to send.
+    """
+    casts = [t.strip() for t in types.split(",")]
+    one = ", ".join("%s" if t == "text" else f"%s::{t}" for t in casts)
+    many = ", ".join(f"%s::{t}[]" for t in casts)
+    prefix = f"INSERT INTO {table} ({columns})"
+    return f"{prefix} VALUES ({one})", f"{prefix} SELECT * FROM unnest({many})"
+
+
+_INSERT_CONFIG, _INSERT_CONFIGS = _insert(
+    "sync_configs",
+    "id, org_id, integration_id, connection_id, name, direction, source_object, target_object,"
+    " schedule_enabled, schedule_cron, is_active, last_sync_at, field_mappings, created_by,"
+    " created_at, idempotency_key, request_hash",
+    "text, text, text, text, text, text, text, text, boolean, text, boolean, timestamptz, jsonb,"
+    " text, timestamptz, text, text",
+)
+_INSERT_AUDIT, _INSERT_AUDITS = _insert(
+    "audit_records",
+    "key, actor_id, org_id, subject_id, event_id, occurred_at",
+    "text, text, text, text, text, timestamptz",
+)
+_INSERT_OUTBOX, _INSERT_OUTBOXES = _insert(
+    "outbox_events",
+    "id, key, version, occurred_at, actor_id, org_id, subject_id, payload, delivered_at",
+    "text, text, text, timestamptz, text, text, text, text, timestamptz",
+)
+_MARK_DELIVERED = (
+    "UPDATE outbox_events SET delivered_at = %s WHERE id = ANY(%s::text[]) AND delivered_at IS NULL"
+)
+_RELEASE = "UPDATE outbox_events SET claimed_until = NULL WHERE id = ANY(%s::text[])"
+_FIND_BY_KEY = (
+    f"SELECT {_CONFIG_COLUMNS}, request_hash FROM sync_configs"
+    " WHERE org_id = %s AND idempotency_key = %s"
+)
+# Lock the oldest due events, skipping rows another transaction is claiming right now, and
+# lease them in the same statement.
+_CLAIM = (
+    "WITH due AS (SELECT id FROM outbox_events WHERE delivered_at IS NULL"
+    " AND (claimed_until IS NULL OR claimed_until <= %s)"
+    " ORDER BY occurred_at, seq LIMIT %s FOR UPDATE SKIP LOCKED)"
+    " UPDATE outbox_events AS o SET claimed_until = %s FROM due WHERE o.id = due.id"
+    f" RETURNING o.seq, {', '.join('o.' + c.strip() for c in _OUTBOX_COLUMNS.split(','))}"
+)
+
+_Params = tuple[Any, ...]
+
+
+@functools.lru_cache(maxsize=64)
+def _one_statement(statements: tuple[str, ...]) -> str:
+    """``statements`` as one: all but the last as data-modifying CTEs (run exactly once each)."""
+    if len(statements) == 1:
+        return statements[0]
+    ctes = ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(statements[:-1]))
+    return f"WITH {ctes} {statements[-1]}"
+
+
+def _field_mappings_json(mappings: tuple[FieldMapping, ...]) -> str:
+    if not mappings:
+        return "[]"
+    return json.dumps(converter().unstructure(mappings, tuple[FieldMapping, ...]))
+
+
+def _outbox_from_row(row: Sequence[Any]) -> OutboxEvent:
+    return OutboxEvent(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9]
+    )
+
+
+class _Redactor:
+    """Takes the password of a URL out of any text (libpq may echo a connection string)."""
+
+    def __init__(self, url: str) -> None:
+        password = urlsplit(url).password
+        secrets = {password, unquote(password)} if password else set()
+        self._secrets = sorted(secrets, key=len, reverse=True)
+        self._url = url
+
+    def __call__(self, text: str) -> str:
+        text = text.replace(self._url, redact_url(self._url))
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def error(self, message: str, exc: BaseException) -> StorageError:
+        """A :class:`StorageError` for ``exc``, whose own text is scrubbed too (it is chained)."""
+        exc.args = tuple(self(a) if isinstance(a, str) else a for a in exc.args)
+        return StorageError(f"{message}: {self(str(exc)).strip()}")
+
+
+class _PostgresUnitOfWork:
+    """One transaction on one pooled connection (in autocommit mode: we send BEGIN/COMMIT).
+
+    Writes are staged and sent at :meth:`commit` as one statement, which PostgreSQL runs as
+    one implicit transaction; a read, a claim or a write that the next statement must see
+    opens an explicit transaction first.
+    """
+
+    def __init__(self, conn: psycopg.Connection[Any], write: bool, redactor: _Redactor) -> None:
+        self._conn = conn
+        self._write = write
+        self._redactor = redactor
+        self._staged: list[tuple[str, _Params]] = []
+        self.staged_keys: set[tuple[str, str]] = set()
+        self.staged_events: set[str] = set()
+        self._updated: set[str] = set()  # outbox ids a staged UPDATE touches
+        self.absent_keys: set[tuple[str, str]] = set()  # looked up in this unit of work
+        self._in_transaction = False
+        self.configs = _Configs(self)
+        self.audit = _Audit(self)
+        self.outbox = _Outbox(self)
+
+    # -- what the repositories call ---------------------------------------------------------
+
+    def stage(self, sql: str, params: _Params, *, updates: Sequence[str] = ()) -> None:
+        # Two writes of one row in one statement would not see each other: send the earlier
+        # ones first when this one touches a row that they wrote.
+        if any(i in self.staged_events or i in self._updated for i in updates):
+            self._begin()
+            self._send_staged()
+        self._staged.append((sql, params))
+        self._updated.update(updates)
+
+    def stage_rows(self, one: str, many: str, rows: Sequence[_Params]) -> None:
+        """Stage an INSERT of ``rows``: ``one`` for a single row, else ``many`` (arrays)."""
+        if len(rows) == 1:
+            self.stage(one, rows[0])
+        elif rows:
+            self.stage(many, tuple(list(column) for column in zip(*rows, strict=True)))
+
+    def query(self, sql: str, params: _Params) -> list[tuple[Any, ...]]:
+        """Run a read; staged writes go first, so that it sees them."""
+        if self._staged or not self._write:
+            self._begin()
+            self._send_staged()
+        return self._execute(sql, params).fetchall()
+
+    def lock(self, sql: str, params: _Params) -> list[tuple[Any, ...]]:
+        """Run a statement that takes row locks and writes: inside the transaction, always."""
+        self._begin()
+        self._send_staged()
+        return self._execute(sql, params).fetchall()
+
+    def commit(self) -> None:
+        if self._staged and not self._write:
+            self._begin()  # read-only: the server refuses the writes
+        self._send_staged()
+        if self._in_transaction:
+            self._execute("COMMIT")
+            self._in_transaction = False
+
+    def rollback(self) -> None:
+        self._clear_staged()
+        if self._in_transaction:
+            self._in_transaction = False
+            # A read-only transaction has nothing to undo: end it with COMMIT, because psycopg
+            # drops every prepared statement of the connection after a ROLLBACK.
+            self._execute("ROLLBACK" if self._write else "COMMIT")
+
+    def discard(self) -> None:
+        """End the unit of work without committing, whatever state the connection is in."""
+        # A rollback that fails means a broken connection: the pool discards it on return.
+        with suppress(StorageError):
+            self.rollback()
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _begin(self) -> None:
+        if not self._in_transaction:
+            self._execute(
+                "BEGIN" if self._write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+            )
+            self._in_transaction = True
+
+    def _send_staged(self) -> None:
+        if not self._staged:
+            return
+        staged, keys = self._staged, self.staged_keys
+        self._clear_staged()
+        self.absent_keys -= keys  # they are taken now (or this unit of work fails)
+        statements = tuple(sql for sql, _ in staged)
+        params = tuple(p for _, group in staged for p in group)
+        # One statement is atomic by itself: outside a transaction it is one.
+        self._execute(_one_statement(statements), params, keys=keys)
+
+    def _clear_staged(self) -> None:
+        self._staged = []
+        self.staged_keys = set()
+        self.staged_events = set()
+        self._updated = set()
+
+    def _execute(
+        self, sql: str, params: _Params = (), *, keys: set[tuple[str, str]] | None = None
+    ) -> psycopg.Cursor[Any]:
+        try:
+            return self._conn.execute(sql, params)
+        except pg_errors.UniqueViolation as exc:
+            if exc.diag.constraint_name == _IDEMPOTENCY_INDEX:
+                key = min(k for _, k in keys) if keys else ""
+                raise IdempotencyKeyTaken(key) from exc
+            self._fail(exc)
+        except psycopg.Error as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: psycopg.Error) -> NoReturn:
+        raise self._redactor.error("PostgreSQL error", exc) from exc
+
+
+class _Configs:
+    def __init__(self, uow: _PostgresUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(
+        self,
+        config: SyncConfig,
+        *,
+        org_id: str,
+        created_by: str,
+        created_at: datetime,
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
+    ) -> None:
+        self.add_many(
+            (config,),
+            org_id=org_id,
+            created_by=created_by,
+            created_at=created_at,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+        )
+
+    def add_many(
+        self,
+        configs: Sequence[SyncConfig],
+        *,
+        org_id: str,
+        created_by: str,
+        created_at: datetime,
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
+    ) -> None:
+        uow = self._uow
+        if idempotency_key is not None:
+            # Tell at once when the key is taken, as the other backends do; a concurrent
+            # transaction taking it meanwhile is caught by the unique index at commit.
+            pair = (org_id, idempotency_key)
+            taken = len(configs) > 1 or pair in uow.staged_keys
+            if not taken and pair not in uow.absent_keys:
+                taken = self.find_by_idempotency_key(org_id, idempotency_key) is not None
+            if taken:
+                raise IdempotencyKeyTaken(idempotency_key)
+            uow.staged_keys.add(pair)
+        rows = [
+            (
+                c.id,
+                org_id,
+                c.integration_id,
+                c.connection_id,
+                c.name,
+                c.direction.value,
+                c.source_object,
+                c.target_object,
+                c.schedule_enabled,
+                c.schedule_cron,
+                c.is_active,
+                c.last_sync_at,
+                _field_mappings_json(c.field_mappings),
+                created_by,
+                created_at,
+                idempotency_key,
+                request_hash,
+            )
+            for c in configs
+        ]
+        uow.stage_rows(_INSERT_CONFIG, _INSERT_CONFIGS, rows)
+
+    def get(self, org_id: str, config_id: str) -> SyncConfig | None:
+        rows = self._uow.query(
+            f"SELECT {_CONFIG_COLUMNS} FROM sync_configs WHERE id = %s AND org_id = %s",
+            (config_id, org_id),
+        )
+        return config_from_row(rows[0]) if rows else None
+
+    def list(self, org_id: str, *, limit: int, offset: int) -> list[SyncConfig]:
+        rows = self._uow.query(
+            f"SELECT {_CONFIG_COLUMNS} FROM sync_configs WHERE org_id = %s"
+            " ORDER BY seq LIMIT %s OFFSET %s",
+            (org_id, limit, offset),
+        )
+        return [config_from_row(row) for row in rows]
+
+    def count(self, org_id: str | None = None) -> int:
+        if org_id is None:
+            rows = self._uow.query("SELECT count(*) FROM sync_configs", ())
+        else:
+            rows = self._uow.query("SELECT count(*) FROM sync_configs WHERE org_id = %s", (org_id,))
+        return int(rows[0][0])
+
+    def find_by_idempotency_key(self, org_id: str, key: str) -> tuple[SyncConfig, str] | None:
+        rows = self._uow.query(_FIND_BY_KEY, (org_id, key))
+        if not rows:
+            self._uow.absent_keys.add((org_id, key))
+            return None
+        return config_from_row(rows[0]), rows[0][12] or ""
+
+
+class _Audit:
+    def __init__(self, uow: _PostgresUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, record: AuditRecord) -> None:
+        self.add_many((record,))
+
+    def add_many(self, records: Sequence[AuditRecord]) -> None:
+        rows = [
+            (r.key, r.actor_id, r.org_id, r.subject_id, r.event_id, r.occurred_at) for r in records
+        ]
+        self._uow.stage_rows(_INSERT_AUDIT, _INSERT_AUDITS, rows)
+
+    def list(self, org_id: str | None) -> list[AuditRecord]:
+        sql = "SELECT key, actor_id, org_id, subject_id, event_id, occurred_at FROM audit_records"
+        if org_id is None:
+            rows = self._uow.query(sql + " ORDER BY seq", ())
+        else:
+            rows = self._uow.query(sql + " WHERE org_id = %s ORDER BY seq", (org_id,))
+        return [AuditRecord(*row) for row in rows]
+
+    def count(self) -> int:
+        return int(self._uow.query("SELECT count(*) FROM audit_records", ())[0][0])
+
+
+class _Outbox:
+    def __init__(self, uow: _PostgresUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, event: OutboxEvent) -> None:
+        self.add_many((event,))
+
+    def add_many(self, events: Sequence[OutboxEvent]) -> None:
+        rows = [
+            (
+                e.id,
+                e.key,
+                e.version,
+                e.occurred_at,
+                e.actor_id,
+                e.org_id,
+                e.subject_id,
+                e.payload_json,
+                e.delivered_at,
+            )
+            for e in events
+        ]
+        self._uow.stage_rows(_INSERT_OUTBOX, _INSERT_OUTBOXES, rows)
+        self._uow.staged_events.update(e.id for e in events)
+
+    def mark_delivered(self, event_ids: Sequence[str], delivered_at: datetime) -> None:
+        if event_ids:
+            ids = sorted(event_ids)  # one lock order for every transaction: no deadlocks
+            self._uow.stage(_MARK_DELIVERED, (delivered_at, ids), updates=ids)
+
+    def claim_pending(
+        self, limit: int, *, now: datetime, lease_until: datetime
+    ) -> list[OutboxEvent]:
+        rows = self._uow.lock(_CLAIM, (now, limit, lease_until))
+        rows.sort(key=lambda row: (row[4], row[0]))  # RETURNING keeps no order
+        return [_outbox_from_row(row[1:]) for row in rows]
+
+    def release(self, event_ids: Sequence[str]) -> None:
+        if event_ids:
+            ids = sorted(event_ids)
+            self._uow.stage(_RELEASE, (ids,), updates=ids)
+
+    def list(self) -> list[OutboxEvent]:
+        rows = self._uow.query(f"SELECT {_OUTBOX_COLUMNS} FROM outbox_events ORDER BY seq", ())
+        return [_outbox_from_row(row) for row in rows]
+
+    def count(self, *, pending_only: bool = False) -> int:
+        sql = "SELECT count(*) FROM outbox_events"
+        if pending_only:
+            sql += " WHERE delivered_at IS NULL"
+        return int(self._uow.query(sql, ())[0][0])
+
+
+def migrate(conn: psycopg.Connection[Any]) -> list[str]:
+    """Apply the :data:`MIGRATIONS` missing from the connection's schema; their names.
+
+    The advisory lock makes concurrent starts wait for each other instead of racing on
+    ``CREATE TABLE``.
+    """
+    applied: list[str] = []
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_ID,))
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS sync_sdk_migrations (version integer PRIMARY KEY,"
+            " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        done = {row[0] for row in conn.execute("SELECT version FROM sync_sdk_migrations")}
+        for version, name, statements in MIGRATIONS:
+            if version in done:
+                continue
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO sync_sdk_migrations (version, name) VALUES (%s, %s)", (version, name)
+            )
+            applied.append(name)
+    return applied
+
+
+def _use_utc(conn: psycopg.Connection[Any]) -> None:
+    # timestamptz values then load as datetimes in datetime.UTC, whatever the server's zone.
+    conn.execute("SET TIME ZONE 'UTC'")
+
+
+class PostgresStorage:
+    """PostgreSQL through psycopg 3, with a pool of ``min_size``..``max_size`` connections.
+
+    Safe to share between threads: each unit of work takes its own connection from the pool
+    (waiting up to ``timeout`` seconds for one). Several processes may share the database.
+
+        >>> from sync_sdk.storage.postgres import PostgresStorage
+        >>> PostgresStorage("postgresql://app:secret@127.0.0.1:1/sync")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        sync_sdk.errors.StorageError: cannot open PostgreSQL database postgresql://app:***@...
+
+    With a server::
+
+        storage = PostgresStorage("postgresql://app:secret@127.0.0.1:5432/sync")
+        hub = SyncHub(storage)            # or simply SyncHub("postgresql://...")
+        storage.url                       # 'postgresql://app:***@127.0.0.1:5432/sync'
+    """
+
+    def __init__(
+        self, url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 30.0
+    ) -> None:
+        self.url = redact_url(url)
+        self._redactor = _Redactor(url)
+        self._closed = False
+        try:
+            options = conninfo_to_dict(url)
+            connect_timeout: dict[str, Any] = {}
+            if "connect_timeout" not in options:
+                connect_timeout["connect_timeout"] = 10
+            with psycopg.connect(url, autocommit=True, **connect_timeout) as conn:
+                migrate(conn)
+        except psycopg.Error as exc:
+            raise self._redactor.error(f"cannot open PostgreSQL database {self.url}", exc) from exc
+        self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=timeout,
+            kwargs={"autocommit": True, "prepare_threshold": 0, **connect_timeout},
+            configure=_use_utc,
+            name="sync_sdk",
+            open=True,
+        )
+
+    @contextmanager
+    def unit_of_work(self, *, write: bool = True) -> Iterator[_PostgresUnitOfWork]:
+        if self._closed:
+            raise StorageError("storage is closed")
+        try:
+            conn = self._pool.getconn()
+        except psycopg.Error as exc:
+            raise self._redactor.error("no PostgreSQL connection", exc) from exc
+        uow = _PostgresUnitOfWork(conn, write, self._redactor)
+        try:
+            yield uow
+        finally:
+            uow.discard()
+            self._pool.putconn(conn)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._pool.close()
+
+    def __repr__(self) -> str:
+        return f"PostgresStorage({self.url!r})"
