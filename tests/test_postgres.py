@@ -65,7 +65,7 @@ def test_hub_selects_postgres_by_url(pg_url: str) -> None:
 def test_migrations_are_recorded_once(pg_url: str) -> None:
     for _ in range(3):
         open_storage(pg_url).close()
-    assert migration_rows(pg_url) == [(1, "0001_initial")]
+    assert migration_rows(pg_url) == [(1, "0001_initial"), (2, "0002_org_config_counts")]
 
 
 def test_processes_starting_at_once_migrate_once(pg_url: str, tmp_path: Path) -> None:
@@ -96,8 +96,9 @@ def test_processes_starting_at_once_migrate_once(pg_url: str, tmp_path: Path) ->
     results = [proc.communicate(timeout=120) for proc in procs]
     assert [proc.returncode for proc in procs] == [0] * 8, [err for _, err in results]
     applied = sorted(out.strip() for out, _ in results)
-    assert applied == [""] * 7 + ["0001_initial"]  # one migrated, the others found it done
-    assert migration_rows(pg_url) == [(1, "0001_initial")]
+    # one migrated, the others found it done
+    assert applied == [""] * 7 + ["0001_initial,0002_org_config_counts"]
+    assert migration_rows(pg_url) == [(1, "0001_initial"), (2, "0002_org_config_counts")]
     with SyncHub(pg_url) as hub:
         hub.create_sync_config(VALID_INPUT, actor=USER)
 

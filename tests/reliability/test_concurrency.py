@@ -78,6 +78,28 @@ def test_threads_share_one_hub(backend: str, tmp_path: Path, report: Callable[[s
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_threads_in_one_org_keep_its_total_exact(
+    backend: str, tmp_path: Path, report: Callable[[str], None]
+) -> None:
+    # The org's total is a maintained count (sharded on PostgreSQL): concurrent writers of one
+    # org, single creates and batches mixed, must leave it equal to the rows.
+    per_thread = 60
+    with SyncHub(storage_url(backend, tmp_path)) as hub:
+
+        def work(n: int) -> None:
+            for i in range(per_thread // 3):
+                hub.create_sync_config(VALID_INPUT, actor=USER)
+                hub.create_sync_configs([VALID_INPUT, VALID_INPUT], actor=USER)
+
+        assert run_threads(THREADS, work) == []
+        total = THREADS * per_thread
+        assert hub.list_sync_configs(actor=USER).total == total
+        with hub.storage.unit_of_work(write=False) as uow:
+            assert uow.configs.count(USER.org_id) == uow.configs.count() == total
+    report(f"{THREADS} threads in one org -> total {total} == {total} rows")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_threads_racing_on_one_idempotency_key_create_one_config(
     backend: str, tmp_path: Path, report: Callable[[str], None]
 ) -> None:
