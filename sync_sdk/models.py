@@ -15,7 +15,7 @@ is the contract's camelCase. The renames live in one place, :func:`make_converte
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -102,9 +102,7 @@ class CreateSyncConfigInput:
 
     @classmethod
     def from_dict(cls, data: object) -> CreateSyncConfigInput:
-        from sync_sdk.validation import validate_create_input
-
-        return validate_create_input(data)
+        return _validator()(data)
 
     def to_dict(self) -> dict[str, Any]:
         """The wire (camelCase) dict of this input."""
@@ -141,6 +139,14 @@ class SyncConfig:
     def from_dict(cls, data: Mapping[str, Any]) -> SyncConfig:
         """Rebuild a config from its wire dict (stored or received data, trusted)."""
         return converter().structure(data, cls)
+
+
+@cache
+def _validator() -> Callable[[object], CreateSyncConfigInput]:
+    # validation imports this module: bind it on first use, not on every call
+    from sync_sdk.validation import validate_create_input
+
+    return validate_create_input
 
 
 def camel_case(name: str) -> str:

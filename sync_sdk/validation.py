@@ -30,6 +30,9 @@ MAX_STRING_LENGTH = 1024
 
 _REQUIRED = ("integrationId", "connectionId", "name", "direction", "sourceObject", "targetObject")
 _KNOWN = frozenset((*_REQUIRED, "scheduleEnabled", "scheduleCron"))
+_UNKNOWN_FIELD = (
+    f"is not a field of CreateSyncConfigInput (known fields: {', '.join(sorted(_KNOWN))})"
+)
 _DIRECTIONS = {d.value: d for d in SyncDirection}
 _DIRECTION_LIST = ", ".join(_DIRECTIONS)
 
@@ -157,7 +160,7 @@ def validate_create_input(data: object) -> CreateSyncConfigInput:
 
     Raises :class:`ValidationError` with every issue found; nothing is coerced or stripped.
     """
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):
         raise ValidationError(
             [
                 ValidationIssue(
@@ -173,8 +176,7 @@ def validate_create_input(data: object) -> CreateSyncConfigInput:
                 ValidationIssue(
                     shown,
                     "unknown_field",
-                    f"is not a field of CreateSyncConfigInput "
-                    f"(known fields: {', '.join(sorted(_KNOWN))})",
+                    _UNKNOWN_FIELD,
                 )
             )
     get = data.get

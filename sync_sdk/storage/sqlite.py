@@ -96,7 +96,7 @@ def _initial(db: sqlite_utils.Database) -> None:
         )"""
     )
     db.execute(
-        "CREATE INDEX outbox_events_pending ON outbox_events (occurred_at)"
+        "CREATE INDEX outbox_events_pending ON outbox_events (delivered_at)"
         " WHERE delivered_at IS NULL"
     )
 
@@ -403,7 +403,7 @@ class _Outbox:
         rows = self._conn.execute(
             f"SELECT {_OUTBOX_COLUMNS} FROM outbox_events WHERE delivered_at IS NULL"
             " AND (claimed_until IS NULL OR claimed_until <= ?)"
-            " ORDER BY occurred_at, rowid LIMIT ?",
+            " ORDER BY rowid LIMIT ?",
             (now.isoformat(), limit),
         ).fetchall()
         until = lease_until.isoformat()

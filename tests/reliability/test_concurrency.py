@@ -87,7 +87,7 @@ def test_threads_in_one_org_keep_its_total_exact(
     with SyncHub(storage_url(backend, tmp_path)) as hub:
 
         def work(n: int) -> None:
-            for i in range(per_thread // 3):
+            for _ in range(per_thread // 3):
                 hub.create_sync_config(VALID_INPUT, actor=USER)
                 hub.create_sync_configs([VALID_INPUT, VALID_INPUT], actor=USER)
 
