@@ -369,8 +369,8 @@ def _rss_mb() -> float:
     return 0.0
 
 
-def bench_memory(tmp: Path, creates: int) -> float:
-    """RSS growth (MB) over ``creates`` creates on a SQLite file, a subscriber connected."""
+def bench_memory(tmp: Path, creates: int) -> tuple[float, float]:
+    """RSS (MB) before and after ``creates`` creates on a SQLite file, a subscriber connected."""
     received = [0]
 
     def subscriber(sender: object, *, event: object) -> None:
@@ -389,7 +389,7 @@ def bench_memory(tmp: Path, creates: int) -> float:
         gc.collect()
         after = _rss_mb()
     assert received[0] == creates + 2000
-    return after - before
+    return before, after
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -453,10 +453,11 @@ def main(argv: list[str] | None = None) -> int:
         if speedup < BATCH_TARGET:
             failures.append(f"batch: {speedup:.1f} x < {BATCH_TARGET} x")
 
-        grown = bench_memory(tmp, args.memory_creates)
+        before, after = bench_memory(tmp, args.memory_creates)
+        grown = after - before
         print(
             f"RSS growth over {args.memory_creates:,} creates with a subscriber: {grown:.1f} MB "
-            f"(target < {MEMORY_TARGET_MB:.0f} MB)"
+            f"({before:.1f} -> {after:.1f} MB; target < {MEMORY_TARGET_MB:.0f} MB)"
         )
         if grown >= MEMORY_TARGET_MB:
             failures.append(f"memory: grew {grown:.1f} MB")
