@@ -37,6 +37,7 @@ class _Row:
 class _State:
     def __init__(self) -> None:
         self.configs: dict[str, _Row] = {}
+        self.by_org: dict[str, list[str]] = {}  # config ids of each org, in insertion order
         self.idempotency: dict[tuple[str, str], str] = {}
         self.audit: list[AuditRecord] = []
         self.outbox: dict[str, OutboxEvent] = {}
@@ -56,17 +57,16 @@ class _Configs:
         idempotency_key: str | None = None,
         request_hash: str | None = None,
     ) -> None:
-        state = self._uow.state
-        if config.id in state.configs or any(r.config.id == config.id for r in self._uow.rows):
+        uow = self._uow
+        if config.id in uow.state.configs or config.id in uow.staged_ids:
             raise StorageError(f"sync config id {config.id!r} already exists")
-        if idempotency_key is not None and (
-            (org_id, idempotency_key) in state.idempotency
-            or any(
-                r.org_id == org_id and r.idempotency_key == idempotency_key for r in self._uow.rows
-            )
-        ):
-            raise IdempotencyKeyTaken(idempotency_key)
-        self._uow.rows.append(_Row(config, org_id, idempotency_key, request_hash))
+        if idempotency_key is not None:
+            key = (org_id, idempotency_key)
+            if key in uow.state.idempotency or key in uow.staged_keys:
+                raise IdempotencyKeyTaken(idempotency_key)
+            uow.staged_keys.add(key)
+        uow.staged_ids.add(config.id)
+        uow.rows.append(_Row(config, org_id, idempotency_key, request_hash))
 
     def add_many(
         self,
@@ -93,12 +93,13 @@ class _Configs:
         return row.config if row is not None and row.org_id == org_id else None
 
     def list(self, org_id: str, *, limit: int, offset: int) -> list[SyncConfig]:
-        rows = (r.config for r in self._uow.state.configs.values() if r.org_id == org_id)
-        return [c for i, c in enumerate(rows) if offset <= i < offset + limit]
+        state = self._uow.state
+        ids = state.by_org.get(org_id, [])[offset : offset + limit]
+        return [state.configs[config_id].config for config_id in ids]
 
     def count(self, org_id: str | None = None) -> int:
-        rows = self._uow.state.configs.values()
-        return sum(1 for r in rows if org_id is None or r.org_id == org_id)
+        state = self._uow.state
+        return len(state.configs) if org_id is None else len(state.by_org.get(org_id, ()))
 
     def find_by_idempotency_key(self, org_id: str, key: str) -> tuple[SyncConfig, str] | None:
         config_id = self._uow.state.idempotency.get((org_id, key))
@@ -168,6 +169,8 @@ class _MemoryUnitOfWork:
     def __init__(self, state: _State) -> None:
         self.state = state
         self.rows: list[_Row] = []
+        self.staged_ids: set[str] = set()
+        self.staged_keys: set[tuple[str, str]] = set()
         self.audit_records: list[AuditRecord] = []
         self.events: list[OutboxEvent] = []
         self.delivered: list[tuple[str, datetime]] = []
@@ -180,6 +183,7 @@ class _MemoryUnitOfWork:
         state = self.state
         for row in self.rows:
             state.configs[row.config.id] = row
+            state.by_org.setdefault(row.org_id, []).append(row.config.id)
             if row.idempotency_key is not None:
                 state.idempotency[(row.org_id, row.idempotency_key)] = row.config.id
         state.audit.extend(self.audit_records)
@@ -196,6 +200,8 @@ class _MemoryUnitOfWork:
 
     def rollback(self) -> None:
         self.rows = []
+        self.staged_ids = set()
+        self.staged_keys = set()
         self.audit_records = []
         self.events = []
         self.delivered = []
