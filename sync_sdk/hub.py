@@ -211,6 +211,8 @@ class SyncHub:
     ) -> list[SyncConfig]:
         now = self._now()
         built = [self._build(value, actor, now) for value in values]
+        events = [event for _, event, _ in built]
+        event_ids = [event.id for event in events]
         request_hash = None if key is None else _request_hash(values[0])
         marks = self._take_delivered()
         committed = False
@@ -243,7 +245,6 @@ class SyncHub:
                 uow.outbox.add_many([stored for _, _, stored in built])
                 if marks:
                     uow.outbox.mark_delivered(marks, now)
-                event_ids = [event.id for _, event, _ in built]
                 self._in_flight.update(event_ids)
                 uow.commit()
                 committed = True
@@ -259,8 +260,8 @@ class SyncHub:
             if marks:
                 self._return_delivered(marks)
             if not committed:
-                self._in_flight.difference_update([event.id for _, event, _ in built])
-        self._publish([event for _, event, _ in built])
+                self._in_flight.difference_update(event_ids)
+        self._publish(events, event_ids)
         return configs
 
     def _build(
@@ -308,7 +309,7 @@ class SyncHub:
             )
         return config
 
-    def _publish(self, events: list[EventEnvelope]) -> None:
+    def _publish(self, events: list[EventEnvelope], event_ids: list[str]) -> None:
         """Send committed events; those that every receiver took are marked later."""
         delivered = []
         try:
@@ -316,7 +317,7 @@ class SyncHub:
                 if send(self._signal, self, event):
                     delivered.append(event.id)
         finally:
-            self._in_flight.difference_update([event.id for event in events])
+            self._in_flight.difference_update(event_ids)
             if delivered:
                 with self._lock:
                     self._delivered.extend(delivered)

@@ -41,6 +41,8 @@ class IdempotencyKeyTaken(Exception):
 
 
 class ConfigRepository(Protocol):
+    """Backends subclass the repository protocols: ``add`` comes from ``add_many``."""
+
     def add(
         self,
         config: SyncConfig,
@@ -50,7 +52,15 @@ class ConfigRepository(Protocol):
         created_at: datetime,
         idempotency_key: str | None = None,
         request_hash: str | None = None,
-    ) -> None: ...
+    ) -> None:
+        self.add_many(
+            (config,),
+            org_id=org_id,
+            created_by=created_by,
+            created_at=created_at,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+        )
 
     def add_many(
         self,
@@ -78,7 +88,8 @@ class ConfigRepository(Protocol):
 
 
 class AuditRepository(Protocol):
-    def add(self, record: AuditRecord) -> None: ...
+    def add(self, record: AuditRecord) -> None:
+        self.add_many((record,))
 
     def add_many(self, records: Sequence[AuditRecord]) -> None: ...
 
@@ -90,7 +101,8 @@ class AuditRepository(Protocol):
 
 
 class OutboxRepository(Protocol):
-    def add(self, event: OutboxEvent) -> None: ...
+    def add(self, event: OutboxEvent) -> None:
+        self.add_many((event,))
 
     def add_many(self, events: Sequence[OutboxEvent]) -> None: ...
 

@@ -21,7 +21,12 @@ import attrs
 from sync_sdk.errors import StorageError
 from sync_sdk.models import SyncConfig
 from sync_sdk.records import AuditRecord, OutboxEvent
-from sync_sdk.storage.base import IdempotencyKeyTaken
+from sync_sdk.storage.base import (
+    AuditRepository,
+    ConfigRepository,
+    IdempotencyKeyTaken,
+    OutboxRepository,
+)
 
 __all__ = ["MemoryStorage"]
 
@@ -43,30 +48,9 @@ class _State:
         self.outbox: dict[str, OutboxEvent] = {}
 
 
-class _Configs:
+class _Configs(ConfigRepository):
     def __init__(self, uow: _MemoryUnitOfWork) -> None:
         self._uow = uow
-
-    def add(
-        self,
-        config: SyncConfig,
-        *,
-        org_id: str,
-        created_by: str,
-        created_at: datetime,
-        idempotency_key: str | None = None,
-        request_hash: str | None = None,
-    ) -> None:
-        uow = self._uow
-        if config.id in uow.state.configs or config.id in uow.staged_ids:
-            raise StorageError(f"sync config id {config.id!r} already exists")
-        if idempotency_key is not None:
-            key = (org_id, idempotency_key)
-            if key in uow.state.idempotency or key in uow.staged_keys:
-                raise IdempotencyKeyTaken(idempotency_key)
-            uow.staged_keys.add(key)
-        uow.staged_ids.add(config.id)
-        uow.rows.append(_Row(config, org_id, idempotency_key, request_hash))
 
     def add_many(
         self,
@@ -78,15 +62,17 @@ class _Configs:
         idempotency_key: str | None = None,
         request_hash: str | None = None,
     ) -> None:
+        uow = self._uow
         for config in configs:
-            self.add(
-                config,
-                org_id=org_id,
-                created_by=created_by,
-                created_at=created_at,
-                idempotency_key=idempotency_key,
-                request_hash=request_hash,
-            )
+            if config.id in uow.state.configs or config.id in uow.staged_ids:
+                raise StorageError(f"sync config id {config.id!r} already exists")
+            if idempotency_key is not None:
+                key = (org_id, idempotency_key)
+                if key in uow.state.idempotency or key in uow.staged_keys:
+                    raise IdempotencyKeyTaken(idempotency_key)
+                uow.staged_keys.add(key)
+            uow.staged_ids.add(config.id)
+            uow.rows.append(_Row(config, org_id, idempotency_key, request_hash))
 
     def get(self, org_id: str, config_id: str) -> SyncConfig | None:
         row = self._uow.state.configs.get(config_id)
@@ -109,12 +95,9 @@ class _Configs:
         return row.config, row.request_hash or ""
 
 
-class _Audit:
+class _Audit(AuditRepository):
     def __init__(self, uow: _MemoryUnitOfWork) -> None:
         self._uow = uow
-
-    def add(self, record: AuditRecord) -> None:
-        self._uow.audit_records.append(record)
 
     def add_many(self, records: Sequence[AuditRecord]) -> None:
         self._uow.audit_records.extend(records)
@@ -126,12 +109,9 @@ class _Audit:
         return len(self._uow.state.audit)
 
 
-class _Outbox:
+class _Outbox(OutboxRepository):
     def __init__(self, uow: _MemoryUnitOfWork) -> None:
         self._uow = uow
-
-    def add(self, event: OutboxEvent) -> None:
-        self._uow.events.append(event)
 
     def add_many(self, events: Sequence[OutboxEvent]) -> None:
         self._uow.events.extend(events)

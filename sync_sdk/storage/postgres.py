@@ -45,7 +45,12 @@ from sync_sdk.errors import StorageError
 from sync_sdk.models import FieldMapping, SyncConfig, converter
 from sync_sdk.records import AuditRecord, OutboxEvent
 from sync_sdk.storage import redact_url
-from sync_sdk.storage.base import IdempotencyKeyTaken
+from sync_sdk.storage.base import (
+    AuditRepository,
+    ConfigRepository,
+    IdempotencyKeyTaken,
+    OutboxRepository,
+)
 from sync_sdk.storage.sqlite import config_from_row
 
 __all__ = ["MIGRATIONS", "MIGRATION_LOCK_ID", "PostgresStorage"]
@@ -377,28 +382,9 @@ class _PostgresUnitOfWork:
         raise self._redactor.error("PostgreSQL error", exc) from exc
 
 
-class _Configs:
+class _Configs(ConfigRepository):
     def __init__(self, uow: _PostgresUnitOfWork) -> None:
         self._uow = uow
-
-    def add(
-        self,
-        config: SyncConfig,
-        *,
-        org_id: str,
-        created_by: str,
-        created_at: datetime,
-        idempotency_key: str | None = None,
-        request_hash: str | None = None,
-    ) -> None:
-        self.add_many(
-            (config,),
-            org_id=org_id,
-            created_by=created_by,
-            created_at=created_at,
-            idempotency_key=idempotency_key,
-            request_hash=request_hash,
-        )
 
     def add_many(
         self,
@@ -478,12 +464,9 @@ class _Configs:
         return config_from_row(rows[0]), rows[0][12] or ""
 
 
-class _Audit:
+class _Audit(AuditRepository):
     def __init__(self, uow: _PostgresUnitOfWork) -> None:
         self._uow = uow
-
-    def add(self, record: AuditRecord) -> None:
-        self.add_many((record,))
 
     def add_many(self, records: Sequence[AuditRecord]) -> None:
         rows = [
@@ -503,12 +486,9 @@ class _Audit:
         return int(self._uow.query("SELECT count(*) FROM audit_records", ())[0][0])
 
 
-class _Outbox:
+class _Outbox(OutboxRepository):
     def __init__(self, uow: _PostgresUnitOfWork) -> None:
         self._uow = uow
-
-    def add(self, event: OutboxEvent) -> None:
-        self.add_many((event,))
 
     def add_many(self, events: Sequence[OutboxEvent]) -> None:
         rows = [

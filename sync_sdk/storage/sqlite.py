@@ -32,7 +32,12 @@ from sqlite_utils.migrations import Migrations
 from sync_sdk.errors import StorageError
 from sync_sdk.models import FieldMapping, SyncConfig, SyncDirection, converter
 from sync_sdk.records import AuditRecord, OutboxEvent
-from sync_sdk.storage.base import IdempotencyKeyTaken
+from sync_sdk.storage.base import (
+    AuditRepository,
+    ConfigRepository,
+    IdempotencyKeyTaken,
+    OutboxRepository,
+)
 
 __all__ = ["SYNCHRONOUS_MODES", "SqliteStorage", "migrations"]
 
@@ -228,29 +233,10 @@ def _outbox_from_row(row: Sequence[Any]) -> OutboxEvent:
     )
 
 
-class _Configs:
+class _Configs(ConfigRepository):
     def __init__(self, conn: sqlite3.Connection, iso: _IsoTimes) -> None:
         self._conn = conn
         self._iso = iso
-
-    def add(
-        self,
-        config: SyncConfig,
-        *,
-        org_id: str,
-        created_by: str,
-        created_at: datetime,
-        idempotency_key: str | None = None,
-        request_hash: str | None = None,
-    ) -> None:
-        self.add_many(
-            (config,),
-            org_id=org_id,
-            created_by=created_by,
-            created_at=created_at,
-            idempotency_key=idempotency_key,
-            request_hash=request_hash,
-        )
 
     def add_many(
         self,
@@ -325,13 +311,10 @@ class _Configs:
         return None if row is None else (config_from_row(row), row[12] or "")
 
 
-class _Audit:
+class _Audit(AuditRepository):
     def __init__(self, conn: sqlite3.Connection, iso: _IsoTimes) -> None:
         self._conn = conn
         self._iso = iso
-
-    def add(self, record: AuditRecord) -> None:
-        self.add_many((record,))
 
     def add_many(self, records: Sequence[AuditRecord]) -> None:
         iso = self._iso
@@ -356,13 +339,10 @@ class _Audit:
         return int(self._conn.execute("SELECT count(*) FROM audit_records").fetchone()[0])
 
 
-class _Outbox:
+class _Outbox(OutboxRepository):
     def __init__(self, conn: sqlite3.Connection, iso: _IsoTimes) -> None:
         self._conn = conn
         self._iso = iso
-
-    def add(self, event: OutboxEvent) -> None:
-        self.add_many((event,))
 
     def add_many(self, events: Sequence[OutboxEvent]) -> None:
         iso = self._iso
