@@ -131,6 +131,29 @@ def test_list_keeps_insertion_order(storage: Storage) -> None:
         assert [c.id for c in uow.configs.list("org-1", limit=2, offset=1)] == ["sync_1", "sync_2"]
 
 
+@pytest.mark.parametrize("size", [2, 3, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 257])
+def test_a_batch_of_any_size_is_stored_whole_and_in_order(storage: Storage, size: int) -> None:
+    # SQLite sends batches as multi-row INSERTs in chunks of 32, 16, 8, 4, 2 and 1 rows
+    order = list(range(size, 0, -1))
+    with storage.unit_of_work() as uow:
+        uow.configs.add_many(
+            [config(i) for i in order], org_id="org-1", created_by="user-1", created_at=NOW
+        )
+        uow.audit.add_many(
+            [
+                AuditRecord("integration.syncConfig.created", "u", "org-1", f"sync_{i}", "e", NOW)
+                for i in order
+            ]
+        )
+        uow.outbox.add_many([event(i) for i in order])
+        uow.commit()
+    with storage.unit_of_work(write=False) as uow:
+        assert uow.configs.list("org-1", limit=1000, offset=0) == [config(i) for i in order]
+        assert uow.configs.count("org-1") == size
+        assert [a.subject_id for a in uow.audit.list("org-1")] == [f"sync_{i}" for i in order]
+        assert [e.id for e in uow.outbox.list()] == [f"evt_{i}" for i in order]
+
+
 def test_idempotency_key_is_unique_per_org(storage: Storage) -> None:
     write(storage, 1, key="k")
     with pytest.raises(IdempotencyKeyTaken), storage.unit_of_work() as uow:
