@@ -21,7 +21,7 @@ from sync_sdk.errors import EventNotDeclared
 from sync_sdk.models import SyncConfig
 from sync_sdk.signals import signal_for
 
-__all__ = ["EventEnvelope", "build_event", "deliver", "send"]
+__all__ = ["EventEnvelope", "build_event", "declared_version", "deliver", "send"]
 
 logger = logging.getLogger("sync_sdk.events")
 
@@ -69,22 +69,31 @@ def build_event(
 
     Raises :class:`EventNotDeclared` for an undeclared key or a payload of the wrong model.
     """
-    declared = contract.emitted(key)
-    if declared is None:
-        raise EventNotDeclared(f"{contract.key} v{contract.version} does not emit {key!r}")
-    if type(payload) is not declared.payload:
-        raise EventNotDeclared(
-            f"{key} payload must be {declared.payload.__name__}, not {type(payload).__name__}"
-        )
+    version = declared_version(contract, key, type(payload))
     return EventEnvelope(
         id=event_id,
         key=key,
-        version=declared.version,
+        version=version,
         occurred_at=occurred_at,
         payload=payload,  # type: ignore[arg-type]
         actor_id=actor_id,
         org_id=org_id,
     )
+
+
+def declared_version(contract: OperationContract, key: str, payload_type: type) -> str:
+    """The version of event ``key`` that ``contract`` declares with ``payload_type`` payloads.
+
+    Raises :class:`EventNotDeclared` for an undeclared key or a payload of the wrong model.
+    """
+    declared = contract.emitted(key)
+    if declared is None:
+        raise EventNotDeclared(f"{contract.key} v{contract.version} does not emit {key!r}")
+    if payload_type is not declared.payload:
+        raise EventNotDeclared(
+            f"{key} payload must be {declared.payload.__name__}, not {payload_type.__name__}"
+        )
+    return declared.version
 
 
 def deliver(contract: OperationContract, sender: object, event: EventEnvelope) -> bool:

@@ -43,9 +43,9 @@ from sync_sdk.errors import (
     ValidationError,
     ValidationIssue,
 )
-from sync_sdk.events import EventEnvelope, build_event, deliver, send
+from sync_sdk.events import EventEnvelope, declared_version, deliver, send
 from sync_sdk.ids import new_id
-from sync_sdk.models import CreateSyncConfigInput, SyncConfig, camel_case, converter
+from sync_sdk.models import CreateSyncConfigInput, SyncConfig, camel_case
 from sync_sdk.records import Actor, AuditRecord, OutboxEvent, Page
 from sync_sdk.signals import signal_for
 from sync_sdk.storage import Storage, default_storage_url, open_storage
@@ -59,9 +59,6 @@ IdFactory = Callable[[], str]
 
 _CREATED = CREATE_SYNC_CONFIG.side_effects.emits[0]
 _MAX_PAGE = 1000
-# json.dumps without its per-call keyword handling (the cycle check is moot for wire dicts);
-# compact separators: the outbox stores one payload per config
-_dumps = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
 
 
 def _utc_now() -> datetime:
@@ -137,7 +134,8 @@ class SyncHub:
         self._delivered: list[str] = []  # delivered events, marked in the next transaction
         self._in_flight: set[str] = set()  # committed events this hub is delivering now
         self._signal = signal_for(_CREATED.key)
-        self._to_wire = converter().get_unstructure_hook(SyncConfig)
+        # The declared event, checked once here rather than for every config
+        self._event = (_CREATED.key, declared_version(self.contract, _CREATED.key, SyncConfig))
         self._audit_keys = self.contract.side_effects.audit
 
     def __repr__(self) -> str:
@@ -279,24 +277,11 @@ class SyncHub:
             value.schedule_enabled,
             value.schedule_cron,
         )
-        event = build_event(
-            self.contract,
-            _CREATED.key,
-            config,
-            event_id=new_id("evt_"),
-            occurred_at=now,
-            actor_id=actor.id,
-            org_id=actor.org_id,
-        )
+        event_id = new_id("evt_")
+        key, version = self._event
+        event = EventEnvelope(event_id, key, version, now, config, actor.id, actor.org_id)
         stored = OutboxEvent(
-            event.id,
-            event.key,
-            event.version,
-            now,
-            actor.id,
-            actor.org_id,
-            config.id,
-            _dumps(self._to_wire(config)),
+            event_id, key, version, now, actor.id, actor.org_id, config.id, config.to_json()
         )
         return config, event, stored
 
