@@ -11,7 +11,8 @@ so that machine noise hits both alike. The raw baseline is plain ``sqlite3`` (or
 what a hand-written implementation must do for one create: generate the ids and the time, build
 the event payload as JSON, and insert the config, its audit record and its outbox event in one
 transaction, on the same schema (the SDK's migrations create it) with the same durability
-settings. The ratio is SDK ops/s divided by raw ops/s.
+settings, leaving the same rows behind (on SQLite that includes adding one to the org's config
+count, which the SDK's writes maintain). The ratio is SDK ops/s divided by raw ops/s.
 """
 
 from __future__ import annotations
@@ -127,11 +128,20 @@ def _raw_rows(data: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...], t
     return config, audit, outbox
 
 
+# The schema keeps each org's config count (list totals in O(1)); on SQLite the writer adds to
+# it in the same transaction, so a hand-written create must too to leave the same rows behind.
+_RAW_COUNT = (
+    "INSERT INTO org_config_counts (org_id, config_count) VALUES (?, 1)"
+    " ON CONFLICT (org_id) DO UPDATE SET config_count = config_count + 1"
+)
+
+
 def raw_sqlite(conn: sqlite3.Connection) -> Callable[[], None]:
     def create() -> None:
         config, audit, outbox = _raw_rows(INPUT)
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(_RAW_CONFIG, config)
+        conn.execute(_RAW_COUNT, (ACTOR.org_id,))
         conn.execute(_RAW_AUDIT, audit)
         conn.execute(_RAW_OUTBOX, outbox)
         conn.execute("COMMIT")

@@ -294,7 +294,11 @@ def test_sqlite_migrations_are_idempotent(tmp_path: Path) -> None:
 
     conn = sqlite3.connect(path)
     names = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
-    assert names == ["0001_initial", "0002_org_config_counts"]
+    assert names == [
+        "0001_initial",
+        "0002_org_config_counts",
+        "0003_count_configs_per_statement",
+    ]
 
 
 def test_sqlite_migration_counts_existing_configs(tmp_path: Path) -> None:
