@@ -44,7 +44,7 @@ from sync_sdk.errors import (
     ValidationIssue,
 )
 from sync_sdk.events import EventEnvelope, declared_version, deliver, send
-from sync_sdk.ids import new_id
+from sync_sdk.ids import new_id, new_ids
 from sync_sdk.models import CreateSyncConfigInput, SyncConfig, camel_case
 from sync_sdk.records import Actor, AuditRecord, OutboxEvent, Page
 from sync_sdk.signals import signal_for
@@ -208,8 +208,7 @@ class SyncHub:
         self, values: Sequence[CreateSyncConfigInput], actor: Actor, key: str | None
     ) -> list[SyncConfig]:
         now = self._now()
-        built = [self._build(value, actor, now) for value in values]
-        events = [event for _, event, _ in built]
+        configs, events, stored, audits = self._build(values, actor, now)
         event_ids = [event.id for event in events]
         request_hash = None if key is None else _request_hash(values[0])
         marks = self._take_delivered()
@@ -224,7 +223,6 @@ class SyncHub:
                             uow.commit()
                             marks = []
                         return [self._replay(found, request_hash)]
-                configs = [config for config, _, _ in built]
                 uow.configs.add_many(
                     configs,
                     org_id=actor.org_id,
@@ -233,14 +231,8 @@ class SyncHub:
                     idempotency_key=key,
                     request_hash=request_hash,
                 )
-                uow.audit.add_many(
-                    [
-                        AuditRecord(audit_key, actor.id, actor.org_id, config.id, event.id, now)
-                        for config, event, _ in built
-                        for audit_key in self._audit_keys
-                    ]
-                )
-                uow.outbox.add_many([stored for _, _, stored in built])
+                uow.audit.add_many(audits)
+                uow.outbox.add_many(stored)
                 if marks:
                     uow.outbox.mark_delivered(marks, now)
                 self._in_flight.update(event_ids)
@@ -263,27 +255,49 @@ class SyncHub:
         return configs
 
     def _build(
-        self, value: CreateSyncConfigInput, actor: Actor, now: datetime
-    ) -> tuple[SyncConfig, EventEnvelope, OutboxEvent]:
-        """The config, its event and the event's outbox row, before anything is written."""
-        config = SyncConfig(
-            self._id_factory(),
-            value.integration_id,
-            value.connection_id,
-            value.name,
-            value.direction,
-            value.source_object,
-            value.target_object,
-            value.schedule_enabled,
-            value.schedule_cron,
-        )
-        event_id = new_id("evt_")
+        self, values: Sequence[CreateSyncConfigInput], actor: Actor, now: datetime
+    ) -> tuple[list[SyncConfig], list[EventEnvelope], list[OutboxEvent], list[AuditRecord]]:
+        """The configs, their events, outbox rows and audit records, before anything is
+        written."""
+        configs: list[SyncConfig] = []
+        events: list[EventEnvelope] = []
+        stored: list[OutboxEvent] = []
+        audits: list[AuditRecord] = []
+        count = len(values)
+        # the default factory draws a batch's ids in one go
+        if self._id_factory is new_config_id:
+            config_ids = iter(new_ids("sync_", count))
+            next_config_id: IdFactory = config_ids.__next__
+        else:
+            next_config_id = self._id_factory
+        event_ids = iter(new_ids("evt_", count))
         key, version = self._event
-        event = EventEnvelope(event_id, key, version, now, config, actor.id, actor.org_id)
-        stored = OutboxEvent(
-            event_id, key, version, now, actor.id, actor.org_id, config.id, config.to_json()
-        )
-        return config, event, stored
+        actor_id, org_id = actor.id, actor.org_id
+        audit_keys = self._audit_keys
+        for value in values:
+            config = SyncConfig(
+                next_config_id(),
+                value.integration_id,
+                value.connection_id,
+                value.name,
+                value.direction,
+                value.source_object,
+                value.target_object,
+                value.schedule_enabled,
+                value.schedule_cron,
+            )
+            config_id = config.id
+            event_id = next(event_ids)
+            configs.append(config)
+            events.append(EventEnvelope(event_id, key, version, now, config, actor_id, org_id))
+            stored.append(
+                OutboxEvent(
+                    event_id, key, version, now, actor_id, org_id, config_id, config.to_json()
+                )
+            )
+            for audit_key in audit_keys:
+                audits.append(AuditRecord(audit_key, actor_id, org_id, config_id, event_id, now))
+        return configs, events, stored, audits
 
     def _replay(self, found: tuple[SyncConfig, str], request_hash: str | None) -> SyncConfig:
         config, stored_hash = found

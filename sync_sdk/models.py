@@ -210,7 +210,7 @@ def _json_encoder(model: type) -> Callable[[Any], str]:
             (kind,) = (arg for arg in typing.get_args(kind) if arg is not type(None))
         value = f"o.{field.name}"
         if kind is bool and not optional:
-            text = f"('true' if {value} else 'false')"
+            text = f'("true" if {value} else "false")'
         elif kind is str or (isinstance(kind, type) and issubclass(kind, enum.StrEnum)):
             text = f"_q({value})"
         elif kind is datetime:  # the converter's datetime hook
@@ -219,12 +219,15 @@ def _json_encoder(model: type) -> Callable[[Any], str]:
             namespace[f"_f{index}"] = _json_via_converter(declared)
             text = f"_f{index}({value})"
             if typing.get_origin(kind) in (tuple, list):
-                text = f"('[]' if not {value} else {text})"
+                text = f'("[]" if not {value} else {text})'
         if optional:
-            text = f"('null' if {value} is None else {text})"
+            text = f'("null" if {value} is None else {text})'
         key = json.dumps(camel_case(field.name))
-        parts.append(repr(("{" if index == 0 else ",") + key + ":") + f" + {text}")
-    source = f"def encode(o):\n    return ({' + '.join(parts)} + '}}')\n"
+        literal = ("{" if index == 0 else ",") + key + ":"
+        parts.append(literal.replace("{", "{{").replace("}", "}}") + "{" + text + "}")
+    # One f-string: a single allocation for the whole text
+    body = "".join(parts) + "}}"
+    source = "def encode(o):\n    return f'''" + body + "'''\n"
     exec(compile(source, f"<sync_sdk JSON encoder {model.__name__}>", "exec"), namespace)
     return namespace["encode"]  # type: ignore[no-any-return]
 
