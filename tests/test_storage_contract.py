@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import attrs
 import pytest
 
 from sync_sdk import SyncConfig, SyncDirection, SyncHub
@@ -257,6 +258,30 @@ def test_every_config_field_round_trips(storage: Storage) -> None:
         got = uow.configs.list("org-1", limit=10, offset=0)
     assert got[0] == full
     assert got[0].to_dict() == full.to_dict()  # the wire form too: times keep their offset
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 40])
+def test_nullable_fields_round_trip_in_batches_that_mix_them(storage: Storage, size: int) -> None:
+    # SQLite writes NULL literals for columns that are None in a whole chunk: mixed chunks,
+    # and rows where some or all nullable fields are set, must come back exactly
+    configs = [
+        attrs.evolve(
+            config(i),
+            schedule_enabled=i % 2 == 0,
+            schedule_cron="*/5 * * * *" if i % 2 == 0 else None,
+            last_sync_at=NOW if i % 3 == 0 else None,
+        )
+        for i in range(size)
+    ]
+    events = [attrs.evolve(event(i), delivered_at=NOW if i % 2 else None) for i in range(size)]
+    with storage.unit_of_work() as uow:
+        uow.configs.add_many(configs, org_id="org-1", created_by="u", created_at=NOW)
+        uow.outbox.add_many(events)
+        uow.commit()
+    with storage.unit_of_work(write=False) as uow:
+        assert uow.configs.list("org-1", limit=100, offset=0) == configs
+        assert uow.outbox.list() == events
+        assert uow.outbox.count(pending_only=True) == sum(e.delivered_at is None for e in events)
 
 
 def test_sqlite_file_reopened_holds_everything(tmp_path: Path) -> None:
