@@ -50,7 +50,7 @@ from sync_sdk.records import Actor, AuditRecord, OutboxEvent, Page
 from sync_sdk.signals import signal_for
 from sync_sdk.storage import Storage, default_storage_url, open_storage
 from sync_sdk.storage.base import IdempotencyKeyTaken
-from sync_sdk.validation import MAX_STRING_LENGTH, validate_create_input
+from sync_sdk.validation import MAX_STRING_LENGTH, InputFields, create_input_fields
 
 __all__ = ["SyncHub"]
 
@@ -102,8 +102,10 @@ def _check_idempotency_key(key: object) -> str | None:
     return key  # type: ignore[return-value]
 
 
-def _request_hash(value: CreateSyncConfigInput) -> str:
-    canonical = json.dumps(value.to_dict(), sort_keys=True, separators=(",", ":"))
+def _request_hash(fields: InputFields) -> str:
+    canonical = json.dumps(
+        CreateSyncConfigInput(*fields).to_dict(), sort_keys=True, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -169,10 +171,10 @@ class SyncHub:
             if data is not None:
                 raise TypeError("pass the input as a mapping or as keywords, not both")
             data = {camel_case(name): value for name, value in fields.items()}
-        value = validate_create_input(data)
+        validated = create_input_fields(data)
         key = _check_idempotency_key(idempotency_key)
         user = _authorize(actor, self.contract.policy.auth)
-        return self._create([value], user, key)[0]
+        return self._create([validated], user, key)[0]
 
     def create_sync_configs(
         self, items: Sequence[Mapping[str, Any]], /, *, actor: Actor | None = None
@@ -189,11 +191,11 @@ class SyncHub:
             raise ValidationError(
                 [ValidationIssue("", "invalid_type", "items must be a sequence of mappings")]
             )
-        values: list[CreateSyncConfigInput] = []
+        values: list[InputFields] = []
         issues: list[ValidationIssue] = []
         for index, item in enumerate(items):
             try:
-                values.append(validate_create_input(item))
+                values.append(create_input_fields(item))
             except ValidationError as err:
                 issues.extend(
                     attrs.evolve(i, path=f"[{index}].{i.path}" if i.path else f"[{index}]")
@@ -205,7 +207,7 @@ class SyncHub:
         return self._create(values, user, None) if values else []
 
     def _create(
-        self, values: Sequence[CreateSyncConfigInput], actor: Actor, key: str | None
+        self, values: Sequence[InputFields], actor: Actor, key: str | None
     ) -> list[SyncConfig]:
         now = self._now()
         configs, events, stored, audits = self._build(values, actor, now)
@@ -255,7 +257,7 @@ class SyncHub:
         return configs
 
     def _build(
-        self, values: Sequence[CreateSyncConfigInput], actor: Actor, now: datetime
+        self, values: Sequence[InputFields], actor: Actor, now: datetime
     ) -> tuple[list[SyncConfig], list[EventEnvelope], list[OutboxEvent], list[AuditRecord]]:
         """The configs, their events, outbox rows and audit records, before anything is
         written."""
@@ -274,18 +276,8 @@ class SyncHub:
         key, version = self._event
         actor_id, org_id = actor.id, actor.org_id
         audit_keys = self._audit_keys
-        for value in values:
-            config = SyncConfig(
-                next_config_id(),
-                value.integration_id,
-                value.connection_id,
-                value.name,
-                value.direction,
-                value.source_object,
-                value.target_object,
-                value.schedule_enabled,
-                value.schedule_cron,
-            )
+        for fields in values:
+            config = SyncConfig(next_config_id(), *fields)
             config_id = config.id
             event_id = next(event_ids)
             configs.append(config)

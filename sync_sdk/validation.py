@@ -24,7 +24,13 @@ from cronsim import CronSim, CronSimError
 from sync_sdk.errors import ValidationError, ValidationIssue
 from sync_sdk.models import CreateSyncConfigInput, SyncDirection
 
-__all__ = ["MAX_STRING_LENGTH", "cron_problem", "validate_create_input"]
+__all__ = [
+    "MAX_STRING_LENGTH",
+    "InputFields",
+    "create_input_fields",
+    "cron_problem",
+    "validate_create_input",
+]
 
 MAX_STRING_LENGTH = 1024
 
@@ -160,6 +166,16 @@ def validate_create_input(data: object) -> CreateSyncConfigInput:
 
     Raises :class:`ValidationError` with every issue found; nothing is coerced or stripped.
     """
+    return CreateSyncConfigInput(*create_input_fields(data))
+
+
+#: The fields of a valid input, in :class:`CreateSyncConfigInput`'s order.
+InputFields = tuple[str, str, str, SyncDirection, str, str, bool, str | None]
+
+
+def create_input_fields(data: object) -> InputFields:
+    """:func:`validate_create_input`'s checks, returning the fields as a tuple: the hub's hot
+    path builds the config from them without an intermediate frozen object."""
     if type(data) is not dict and not isinstance(data, Mapping):
         raise ValidationError(
             [
@@ -214,13 +230,13 @@ def validate_create_input(data: object) -> CreateSyncConfigInput:
     if issues:
         raise ValidationError(issues)
     # No issue means every field is usable: the Nones of the helpers are gone
-    return CreateSyncConfigInput(
-        integration_id,  # type: ignore[arg-type]
-        connection_id,  # type: ignore[arg-type]
-        name,  # type: ignore[arg-type]
-        direction,  # type: ignore[arg-type]
-        source_object,  # type: ignore[arg-type]
-        target_object,  # type: ignore[arg-type]
+    return (
+        integration_id,  # type: ignore[return-value]
+        connection_id,
+        name,
+        direction,
+        source_object,
+        target_object,
         enabled,
         cron,
     )
