@@ -284,6 +284,31 @@ def test_nullable_fields_round_trip_in_batches_that_mix_them(storage: Storage, s
         assert uow.outbox.count(pending_only=True) == sum(e.delivered_at is None for e in events)
 
 
+def test_audit_and_outbox_rows_that_differ_in_every_column_round_trip(storage: Storage) -> None:
+    # SQLite binds a column once per chunk when every row has the same value (the org, the
+    # time): rows that differ there, one by one, must keep their own values
+    write(storage, 1)
+    times = [NOW + timedelta(seconds=i % 3) for i in range(40)]
+    audits = [
+        AuditRecord(f"key.{i % 2}", f"user-{i % 3}", "org-1", "sync_1", f"evt_{i}", times[i])
+        for i in range(40)
+    ]
+    events = [
+        attrs.evolve(event(100 + i, times[i]), key=f"k{i % 2}", version=f"1.{i % 5}.0")
+        for i in range(40)
+    ]
+    events = [
+        attrs.evolve(e, subject_id="sync_1", actor_id=f"user-{i % 4}") for i, e in enumerate(events)
+    ]
+    with storage.unit_of_work() as uow:
+        uow.audit.add_many(audits)
+        uow.outbox.add_many(events)
+        uow.commit()
+    with storage.unit_of_work(write=False) as uow:
+        assert uow.audit.list("org-1")[1:] == audits
+        assert uow.outbox.list()[1:] == events
+
+
 def test_sqlite_file_reopened_holds_everything(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'configs.db'}"
     with SyncHub(url) as hub:
