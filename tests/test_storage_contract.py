@@ -320,6 +320,33 @@ def test_sqlite_file_reopened_holds_everything(tmp_path: Path) -> None:
         assert hub.redeliver_pending() == 0  # delivery marks were flushed at close
 
 
+def test_sqlite_wal_switch_waits_for_other_openers() -> None:
+    # Two processes opening a new file at once: SQLite can refuse the switch to WAL with
+    # "database is locked" without calling the busy handler (seen in 7 of 150 such races)
+    import sqlite3
+
+    from sync_sdk.storage.sqlite import _enable_wal
+
+    class Busy:
+        def __init__(self, failures: int, error: str = "database is locked") -> None:
+            self.failures, self.error, self.calls = failures, error, 0
+
+        def execute(self, sql: str) -> None:
+            self.calls += 1
+            if self.calls <= self.failures:
+                raise sqlite3.OperationalError(self.error)
+
+    conn = Busy(failures=3)
+    _enable_wal(conn, timeout=5)  # type: ignore[arg-type]
+    assert conn.calls == 4
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _enable_wal(Busy(failures=10**6), timeout=0.05)  # type: ignore[arg-type]
+    other = Busy(failures=1, error="disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk"):
+        _enable_wal(other, timeout=5)  # type: ignore[arg-type]
+    assert other.calls == 1
+
+
 def test_sqlite_file_settings(tmp_path: Path) -> None:
     from sync_sdk.storage.sqlite import SqliteStorage
 

@@ -23,6 +23,7 @@ import json
 import operator
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -606,6 +607,26 @@ class _Transaction:
             raise StorageError(f"SQLite error: {exc}") from exc
 
 
+def _enable_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Switch the file to WAL mode, waiting for other openers as the busy timeout would.
+
+    Two processes opening a new file at once can both ask for the switch, which needs an
+    exclusive lock; SQLite answers "database is locked" at once rather than calling the busy
+    handler (it could deadlock), so wait and retry here, up to ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+
 class SqliteStorage:
     """SQLite through sqlite-utils; one connection, serialised by a lock (safe across threads).
 
@@ -634,7 +655,7 @@ class SqliteStorage:
                 path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
             )
             if path != ":memory:":
-                conn.execute("PRAGMA journal_mode=WAL")
+                _enable_wal(conn, busy_timeout)
             conn.execute(f"PRAGMA synchronous={synchronous}")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
