@@ -21,7 +21,7 @@ from sync_sdk.errors import EventNotDeclared
 from sync_sdk.models import SyncConfig
 from sync_sdk.signals import signal_for
 
-__all__ = ["EventEnvelope", "build_event", "declared_version", "deliver", "send"]
+__all__ = ["EventEnvelope", "build_event", "declared_version", "deliver", "listening", "send"]
 
 logger = logging.getLogger("sync_sdk.events")
 
@@ -109,12 +109,18 @@ def deliver(contract: OperationContract, sender: object, event: EventEnvelope) -
     return send(signal_for(event.key), sender, event)
 
 
+def listening(signal: NamedSignal) -> bool:
+    """Whether sending on ``signal`` would reach anyone: a receiver is connected and the
+    signal is not muted."""
+    return bool(signal.receivers) and not signal.is_muted
+
+
 def send(signal: NamedSignal, sender: object, event: EventEnvelope) -> bool:
     """Call each receiver of ``signal`` on its own; True when none raised.
 
     The event must already be checked against its contract (:func:`build_event` does that).
     """
-    if not signal.receivers or signal.is_muted:
+    if not listening(signal):
         return True
     delivered = True
     for receiver in signal.receivers_for(sender):

@@ -43,7 +43,7 @@ from sync_sdk.errors import (
     ValidationError,
     ValidationIssue,
 )
-from sync_sdk.events import EventEnvelope, declared_version, deliver, send
+from sync_sdk.events import EventEnvelope, declared_version, deliver, listening, send
 from sync_sdk.ids import new_id, new_ids
 from sync_sdk.models import CreateSyncConfigInput, SyncConfig, camel_case
 from sync_sdk.records import Actor, AuditRecord, OutboxEvent, Page
@@ -210,8 +210,7 @@ class SyncHub:
         self, values: Sequence[InputFields], actor: Actor, key: str | None
     ) -> list[SyncConfig]:
         now = self._now()
-        configs, events, stored, audits = self._build(values, actor, now)
-        event_ids = [event.id for event in events]
+        configs, event_ids, stored, audits = self._build(values, actor, now)
         request_hash = None if key is None else _request_hash(values[0])
         marks = self._take_delivered()
         committed = False
@@ -253,16 +252,15 @@ class SyncHub:
                 self._return_delivered(marks)
             if not committed:
                 self._in_flight.difference_update(event_ids)
-        self._publish(events, event_ids)
+        self._publish(configs, event_ids, actor, now)
         return configs
 
     def _build(
         self, values: Sequence[InputFields], actor: Actor, now: datetime
-    ) -> tuple[list[SyncConfig], list[EventEnvelope], list[OutboxEvent], list[AuditRecord]]:
-        """The configs, their events, outbox rows and audit records, before anything is
-        written."""
+    ) -> tuple[list[SyncConfig], list[str], list[OutboxEvent], list[AuditRecord]]:
+        """The configs, their event ids, outbox rows and audit records, before anything is
+        written (the envelopes receivers see are built at publication, if anyone listens)."""
         configs: list[SyncConfig] = []
-        events: list[EventEnvelope] = []
         stored: list[OutboxEvent] = []
         audits: list[AuditRecord] = []
         count = len(values)
@@ -272,16 +270,14 @@ class SyncHub:
             next_config_id: IdFactory = config_ids.__next__
         else:
             next_config_id = self._id_factory
-        event_ids = iter(new_ids("evt_", count))
+        event_ids = new_ids("evt_", count)
         key, version = self._event
         actor_id, org_id = actor.id, actor.org_id
         audit_keys = self._audit_keys
-        for fields in values:
+        for fields, event_id in zip(values, event_ids, strict=True):
             config = SyncConfig(next_config_id(), *fields)
             config_id = config.id
-            event_id = next(event_ids)
             configs.append(config)
-            events.append(EventEnvelope(event_id, key, version, now, config, actor_id, org_id))
             stored.append(
                 OutboxEvent(
                     event_id, key, version, now, actor_id, org_id, config_id, config.to_json()
@@ -289,7 +285,7 @@ class SyncHub:
             )
             for audit_key in audit_keys:
                 audits.append(AuditRecord(audit_key, actor_id, org_id, config_id, event_id, now))
-        return configs, events, stored, audits
+        return configs, event_ids, stored, audits
 
     def _replay(self, found: tuple[SyncConfig, str], request_hash: str | None) -> SyncConfig:
         config, stored_hash = found
@@ -300,13 +296,26 @@ class SyncHub:
             )
         return config
 
-    def _publish(self, events: list[EventEnvelope], event_ids: list[str]) -> None:
-        """Send committed events; those that every receiver took are marked later."""
-        delivered = []
+    def _publish(
+        self, configs: list[SyncConfig], event_ids: list[str], actor: Actor, now: datetime
+    ) -> None:
+        """Send committed events; those that every receiver took are marked later.
+
+        With no receiver connected (or the signal muted) every event counts as delivered, as
+        :func:`~sync_sdk.events.send` would say, and no envelope is built.
+        """
+        delivered = event_ids
+        signal = self._signal
         try:
-            for event in events:
-                if send(self._signal, self, event):
-                    delivered.append(event.id)
+            if listening(signal):
+                delivered = []
+                key, version = self._event
+                for config, event_id in zip(configs, event_ids, strict=True):
+                    event = EventEnvelope(
+                        event_id, key, version, now, config, actor.id, actor.org_id
+                    )
+                    if send(signal, self, event):
+                        delivered.append(event_id)
         finally:
             self._in_flight.difference_update(event_ids)
             if delivered:

@@ -125,3 +125,45 @@ def test_only_declared_events_can_be_delivered() -> None:
     )
     with pytest.raises(EventNotDeclared):
         deliver(CREATE_SYNC_CONFIG, object(), wrong_version)
+
+
+def test_a_batch_sends_one_envelope_per_config_in_order(
+    hub: SyncHub, events: list[EventEnvelope]
+) -> None:
+    items = [{**VALID_INPUT, "name": f"Sync {i}"} for i in range(40)]
+    configs = hub.create_sync_configs(items, actor=USER)
+    assert [e.payload for e in events] == configs
+    assert len({e.id for e in events}) == 40
+    assert {(e.key, e.version, e.actor_id, e.org_id) for e in events} == {
+        ("integration.syncConfig.created", "1.0.0", "user-1", "org-1")
+    }
+    assert len({e.occurred_at for e in events}) == 1
+    # a batch's ids ascend in the order its items were given, as the rows are written
+    assert [c.id for c in configs] == sorted(c.id for c in configs)
+    assert [e.id for e in events] == sorted(e.id for e in events)
+    with hub.storage.unit_of_work(write=False) as uow:
+        stored = {e.id: e.subject_id for e in uow.outbox.list()}
+    assert {e.id: e.payload.id for e in events} == stored
+
+
+@pytest.mark.parametrize("muted", [False, True], ids=["no-receiver", "muted"])
+def test_events_nobody_listens_to_count_as_delivered(hub: SyncHub, muted: bool) -> None:
+    if muted:
+        with signals.sync_config_created.muted():
+            hub.create_sync_configs([VALID_INPUT] * 3, actor=USER)
+            hub.create_sync_config(VALID_INPUT, actor=USER)
+    else:
+        hub.create_sync_configs([VALID_INPUT] * 3, actor=USER)
+        hub.create_sync_config(VALID_INPUT, actor=USER)
+    hub.flush()
+    with hub.storage.unit_of_work(write=False) as uow:
+        assert uow.outbox.count() == 4
+        assert uow.outbox.count(pending_only=True) == 0
+    got: list[EventEnvelope] = []
+
+    def receiver(sender: object, *, event: EventEnvelope) -> None:
+        got.append(event)
+
+    with signals.sync_config_created.connected_to(receiver):
+        assert hub.redeliver_pending() == 0
+    assert got == []
