@@ -62,7 +62,13 @@ class AuditRecord:
 
 @frozen
 class OutboxEvent:
-    """An event as stored in the outbox, with its payload as wire JSON text."""
+    """An event as stored in the outbox, with its payload as wire JSON text.
+
+    ``delivered`` once every receiver took it (or none was listening); an undelivered event is
+    pending, for :meth:`~sync_sdk.SyncHub.redeliver_pending`, which leases it to one process
+    until ``claimed_until``. Whether, not when: the SQLite backend keeps only which events are
+    pending, so that marking a batch delivered rewrites none of its wide outbox rows.
+    """
 
     id: str
     key: str
@@ -72,7 +78,7 @@ class OutboxEvent:
     org_id: str
     subject_id: str
     payload_json: str
-    delivered_at: datetime | None = None
+    delivered: bool = False
     claimed_until: datetime | None = None
 
 

@@ -207,7 +207,7 @@ def test_writes_in_one_unit_of_work_see_each_other(storage: Storage) -> None:
         uow.outbox.mark_delivered(["evt_1"], NOW)  # the event added just before
         uow.commit()
     with storage.unit_of_work(write=False) as uow:
-        assert [e.delivered_at for e in uow.outbox.list()] == [NOW]
+        assert [e.delivered for e in uow.outbox.list()] == [True]
         assert uow.outbox.count(pending_only=True) == 0
 
 
@@ -273,7 +273,7 @@ def test_nullable_fields_round_trip_in_batches_that_mix_them(storage: Storage, s
         )
         for i in range(size)
     ]
-    events = [attrs.evolve(event(i), delivered_at=NOW if i % 2 else None) for i in range(size)]
+    events = [attrs.evolve(event(i), delivered=i % 2 == 1) for i in range(size)]
     with storage.unit_of_work() as uow:
         uow.configs.add_many(configs, org_id="org-1", created_by="u", created_at=NOW)
         uow.outbox.add_many(events)
@@ -281,7 +281,7 @@ def test_nullable_fields_round_trip_in_batches_that_mix_them(storage: Storage, s
     with storage.unit_of_work(write=False) as uow:
         assert uow.configs.list("org-1", limit=100, offset=0) == configs
         assert uow.outbox.list() == events
-        assert uow.outbox.count(pending_only=True) == sum(e.delivered_at is None for e in events)
+        assert uow.outbox.count(pending_only=True) == sum(not e.delivered for e in events)
 
 
 def test_audit_and_outbox_rows_that_differ_in_every_column_round_trip(storage: Storage) -> None:
@@ -375,6 +375,7 @@ def test_sqlite_migrations_are_idempotent(tmp_path: Path) -> None:
         "0001_initial",
         "0002_org_config_counts",
         "0003_count_configs_per_statement",
+        "0004_outbox_pending",
     ]
 
 
@@ -399,6 +400,49 @@ def test_sqlite_migration_counts_existing_configs(tmp_path: Path) -> None:
     storage = open_storage(f"sqlite:///{path}")
     with storage.unit_of_work(write=False) as uow:
         assert (uow.configs.count("a"), uow.configs.count("b"), uow.configs.count("c")) == (2, 1, 0)
+    storage.close()
+
+
+def test_sqlite_migration_keeps_pending_events_pending(tmp_path: Path) -> None:
+    """A database made before the outbox_pending table: its undelivered events, with their
+    leases, stay pending after the upgrade; its delivered ones stay delivered."""
+    from sqlite_utils import Database
+
+    from sync_sdk.storage.sqlite import migrations
+
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="0004_outbox_pending")
+    lease = (NOW + timedelta(minutes=5)).isoformat()
+    states = {1: (None, None), 2: (NOW.isoformat(), None), 3: (None, lease), 4: (None, None)}
+    for i, (delivered_at, claimed_until) in states.items():
+        db.execute(
+            "INSERT INTO sync_configs (id, org_id, integration_id, connection_id, name, direction,"
+            " source_object, target_object, schedule_enabled, is_active, created_by, created_at)"
+            " VALUES (?, 'org-1', 'i', 'c', 'n', 'INBOUND', 's', 't', 0, 1, 'u', '2026-01-01')",
+            (f"sync_{i}",),
+        )
+        db.execute(
+            "INSERT INTO outbox_events (id, key, version, occurred_at, actor_id, org_id,"
+            " subject_id, payload, delivered_at, claimed_until)"
+            " VALUES (?, 'k', '1.0.0', ?, 'u', 'org-1', ?, '{}', ?, ?)",
+            (f"evt_{i}", NOW.isoformat(), f"sync_{i}", delivered_at, claimed_until),
+        )
+    db.conn.commit()
+    db.close()
+    storage = open_storage(f"sqlite:///{path}")
+    with storage.unit_of_work() as uow:
+        listed = {e.id: (e.delivered, e.claimed_until) for e in uow.outbox.list()}
+        assert listed == {
+            "evt_1": (False, None),
+            "evt_2": (True, None),
+            "evt_3": (False, NOW + timedelta(minutes=5)),
+            "evt_4": (False, None),
+        }
+        assert uow.outbox.count(pending_only=True) == 3
+        # evt_3 is leased until NOW + 5 minutes: not claimable before
+        claimed = uow.outbox.claim_pending(10, now=NOW, lease_until=NOW + timedelta(minutes=1))
+        assert [e.id for e in claimed] == ["evt_1", "evt_4"]
     storage.close()
 
 

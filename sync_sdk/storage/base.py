@@ -106,7 +106,11 @@ class OutboxRepository(Protocol):
 
     def add_many(self, events: Sequence[OutboxEvent]) -> None: ...
 
-    def mark_delivered(self, event_ids: Sequence[str], delivered_at: datetime) -> None: ...
+    def mark_delivered(self, event_ids: Sequence[str], delivered_at: datetime) -> None:
+        """Mark events delivered (they leave the pending ones). ``delivered_at`` is when: a
+        backend may keep it (PostgreSQL does, in its ``delivered_at`` column) or not (SQLite
+        keeps only which events are pending)."""
+        ...
 
     def claim_pending(
         self, limit: int, *, now: datetime, lease_until: datetime

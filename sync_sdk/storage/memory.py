@@ -117,16 +117,16 @@ class _Outbox(OutboxRepository):
         self._uow.events.extend(events)
 
     def mark_delivered(self, event_ids: Sequence[str], delivered_at: datetime) -> None:
-        self._uow.delivered.extend((i, delivered_at) for i in event_ids)
+        self._uow.delivered.extend(event_ids)
 
     def claim_pending(
         self, limit: int, *, now: datetime, lease_until: datetime
     ) -> list[OutboxEvent]:
-        staged = {event_id for event_id, _ in self._uow.delivered}
+        staged = set(self._uow.delivered)
         pending = (
             e
             for e in self._uow.state.outbox.values()
-            if e.delivered_at is None
+            if not e.delivered
             and e.id not in staged
             and (e.claimed_until is None or e.claimed_until <= now)
         )
@@ -142,7 +142,7 @@ class _Outbox(OutboxRepository):
 
     def count(self, *, pending_only: bool = False) -> int:
         events = self._uow.state.outbox.values()
-        return sum(1 for e in events if not pending_only or e.delivered_at is None)
+        return sum(1 for e in events if not pending_only or not e.delivered)
 
 
 class _MemoryUnitOfWork:
@@ -153,7 +153,7 @@ class _MemoryUnitOfWork:
         self.staged_keys: set[tuple[str, str]] = set()
         self.audit_records: list[AuditRecord] = []
         self.events: list[OutboxEvent] = []
-        self.delivered: list[tuple[str, datetime]] = []
+        self.delivered: list[str] = []
         self.leases: list[tuple[str, datetime | None]] = []
         self.configs = _Configs(self)
         self.audit = _Audit(self)
@@ -172,10 +172,10 @@ class _MemoryUnitOfWork:
         for event_id, until in self.leases:
             claimed = state.outbox[event_id]
             state.outbox[event_id] = attrs.evolve(claimed, claimed_until=until)
-        for event_id, at in self.delivered:
+        for event_id in self.delivered:
             stored = state.outbox.get(event_id)
-            if stored is not None and stored.delivered_at is None:
-                state.outbox[event_id] = attrs.evolve(stored, delivered_at=at)
+            if stored is not None and not stored.delivered:
+                state.outbox[event_id] = attrs.evolve(stored, delivered=True)
         self.rollback()
 
     def rollback(self) -> None:

@@ -32,7 +32,7 @@ import functools
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 from urllib.parse import unquote, urlsplit
 
@@ -238,8 +238,9 @@ def _field_mappings_json(mappings: tuple[FieldMapping, ...]) -> str:
 
 
 def _outbox_from_row(row: Sequence[Any]) -> OutboxEvent:
+    # delivered_at keeps when the event was marked delivered; the record says whether
     return OutboxEvent(
-        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9]
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8] is not None, row[9]
     )
 
 
@@ -501,7 +502,7 @@ class _Outbox(OutboxRepository):
                 e.org_id,
                 e.subject_id,
                 e.payload_json,
-                e.delivered_at,
+                None if not e.delivered else datetime.now(UTC),  # added as delivered: now
             )
             for e in events
         ]
