@@ -21,4 +21,5 @@ def test_bench_create_quick_run() -> None:
         assert f"| {backend} |" in out
     assert "validation (valid and invalid mixed):" in out
     assert "create_sync_configs (batches of 100" in out
+    assert "raw sqlite3, same rows, same file settings: executemany batches" in out
     assert "RSS growth over 500 creates" in out
