@@ -408,26 +408,46 @@ def _fill(hub: SyncHub, total: int, org: str = "bench-org") -> list[str]:
     return ids
 
 
-def _read_times(hub: SyncHub, ids: list[str], n: int = 2000) -> tuple[float, float]:
+class _Reads:
+    """get/list latencies on one store: ``n`` random stored ids, read once to warm the caches."""
+
+    def __init__(self, hub: SyncHub, ids: list[str], n: int, rnd: random.Random) -> None:
+        self.hub = hub
+        self.picks = [rnd.choice(ids) for _ in range(n)]
+        for config_id in self.picks:  # warm the caches alike at both sizes
+            hub.get_sync_config(config_id, actor=ACTOR)
+        self.get, self.listing = Series(), Series()
+
+    def run(self, start: int, n: int) -> None:
+        hub, it = self.hub, iter(self.picks[start : start + n])
+        self.get.run(lambda: hub.get_sync_config(next(it), actor=ACTOR), n)
+        self.listing.run(lambda: hub.list_sync_configs(actor=ACTOR, limit=20, offset=0), n)
+
+    def medians(self) -> tuple[float, float]:
+        return statistics.median(self.get.latencies), statistics.median(self.listing.latencies)
+
+
+def bench_scale(tmp: Path, big: int, n: int = 2000, rounds: int = 10) -> dict[str, float]:
+    """Median get/list latency with 1,000 configs stored and with ``big``, in one org each.
+
+    Both stores are filled first, then read in interleaved rounds (small, big, big, small, ...):
+    this machine's speed drifts by up to 2 x from one minute to the next, which reading the small
+    store before filling the big one would count as a cost of the million rows.
+    """
     rnd = random.Random(7)
-    picks = [rnd.choice(ids) for _ in range(n)]
-    for config_id in picks:  # warm the caches alike at both sizes
-        hub.get_sync_config(config_id, actor=ACTOR)
-    get, listing = Series(), Series()
-    it = iter(picks)
-    get.run(lambda: hub.get_sync_config(next(it), actor=ACTOR), n)
-    listing.run(lambda: hub.list_sync_configs(actor=ACTOR, limit=20, offset=0), n)
-    return statistics.median(get.latencies), statistics.median(listing.latencies)
-
-
-def bench_scale(tmp: Path, big: int) -> dict[str, float]:
-    """Median get/list latency with 1,000 configs stored, then with ``big``, in one org."""
-    with SyncHub(f"sqlite:///{tmp / 'scale.db'}?synchronous=NORMAL") as hub:
-        ids = _fill(hub, 1000)
-        small_get, small_list = _read_times(hub, ids)
+    with (
+        SyncHub(f"sqlite:///{tmp / 'scale-small.db'}?synchronous=NORMAL") as small_hub,
+        SyncHub(f"sqlite:///{tmp / 'scale-big.db'}?synchronous=NORMAL") as big_hub,
+    ):
+        small_ids = _fill(small_hub, 1000)
         print(f"  filling to {big:,} configs ...", file=sys.stderr, flush=True)
-        ids += _fill(hub, big - 1000)
-        big_get, big_list = _read_times(hub, ids)
+        big_ids = _fill(big_hub, big)
+        small, large = _Reads(small_hub, small_ids, n, rnd), _Reads(big_hub, big_ids, n, rnd)
+        per_round = n // rounds
+        for r in range(rounds):
+            for reads in (small, large) if r % 2 == 0 else (large, small):
+                reads.run(r * per_round, per_round)
+        (small_get, small_list), (big_get, big_list) = small.medians(), large.medians()
     return {
         "get_small_us": small_get * 1e6,
         "get_big_us": big_get * 1e6,

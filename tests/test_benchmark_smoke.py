@@ -9,7 +9,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_create.py"
 
 def test_bench_create_quick_run() -> None:
     result = subprocess.run(
-        [sys.executable, str(BENCH), "--quick"],
+        [sys.executable, str(BENCH), "--quick", "--scale", "3000"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -23,3 +23,4 @@ def test_bench_create_quick_run() -> None:
     assert "create_sync_configs (batches of 100" in out
     assert "raw sqlite3, same rows, same file settings: executemany batches" in out
     assert "RSS growth over 500 creates" in out
+    assert "get_sync_config median:" in out and "at 3,000" in out
