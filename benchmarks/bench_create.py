@@ -13,7 +13,11 @@ the event payload as JSON, and insert the config, its audit record and its outbo
 transaction, on the same schema (the SDK's migrations create it) with the same durability
 settings, leaving the same rows behind (on SQLite that includes adding one to the org's config
 count, which the SDK's writes maintain, and the event's row in the table of pending events).
-The ratio is SDK ops/s divided by raw ops/s.
+Each round's SDK / raw is its SDK ops/s divided by its raw ops/s; the table's ratio is the
+median over the rounds, so that a stall of the machine that lands in one round (on this
+project's disk, deleting a large file makes a flush a few seconds later take 75 ms) does not
+decide the result. The ratio of the whole run's throughputs, the rounds' range and each side's
+slowest create are printed below the table, so that a stall that is the SDK's own shows.
 
 The batch line compares ``create_sync_configs`` (batches of 100) with single calls on a SQLite
 file with synchronous=FULL; beside it, raw sqlite3 does the same comparison on a file of its
@@ -216,6 +220,11 @@ class Series:
     ops: int = 0
     latencies: list[float] = field(default_factory=list)
 
+    def add(self, other: Series) -> None:
+        self.seconds += other.seconds
+        self.ops += other.ops
+        self.latencies += other.latencies
+
     def run(self, fn: Callable[[], None], n: int) -> None:
         clock = time.perf_counter
         lat = self.latencies
@@ -291,6 +300,7 @@ def bench_backends(items: list[Backend], rounds: int) -> list[dict[str, Any]]:
         sdk_create = lambda hub=hub: hub.create_sync_config(INPUT, actor=ACTOR)  # noqa: E731
         raw_create = b.raw() if b.raw else None
         sdk, raw = Series(), Series()
+        pairs: list[float] = []  # each round's SDK / raw
         # warm up both: statement caches, page cache, lazy imports
         Series().run(sdk_create, 50)
         if raw_create:
@@ -300,9 +310,14 @@ def bench_backends(items: list[Backend], rounds: int) -> list[dict[str, Any]]:
                 order = [(sdk, sdk_create), (raw, raw_create)]
                 if r % 2:
                     order.reverse()
+                this: dict[int, Series] = {}
                 for series, fn in order:
                     if fn is not None:
-                        series.run(fn, b.ops)
+                        this[id(series)] = part = Series()
+                        part.run(fn, b.ops)
+                        series.add(part)
+                if raw_create:
+                    pairs.append(this[id(sdk)].ops_per_s / this[id(raw)].ops_per_s)
         hub.close()
         rows.append(
             {
@@ -310,8 +325,12 @@ def bench_backends(items: list[Backend], rounds: int) -> list[dict[str, Any]]:
                 "sdk_ops": sdk.ops_per_s,
                 "p50_us": sdk.pct(0.50),
                 "p99_us": sdk.pct(0.99),
+                "sdk_max_ms": max(sdk.latencies) * 1e3,
                 "raw_ops": raw.ops_per_s if raw_create else None,
-                "ratio": sdk.ops_per_s / raw.ops_per_s if raw_create else None,
+                "raw_max_ms": max(raw.latencies) * 1e3 if raw_create else None,
+                "ratio": statistics.median(pairs) if pairs else None,
+                "pairs": pairs,
+                "whole_ratio": sdk.ops_per_s / raw.ops_per_s if raw_create else None,
             }
         )
     return rows
@@ -344,20 +363,23 @@ def bench_validation(seconds: float = 1.0, runs: int = 7) -> float:
 
 @dataclass
 class BatchResult:
-    """configs/s of single calls and of batches, for the SDK and for raw sqlite3."""
+    """configs/s of single calls and of batches, for the SDK and for raw sqlite3, over the
+    whole run, and each round's batch / single ratio (the speedups are their medians)."""
 
     single: float
     batch: float
     raw_single: float
     raw_batch: float
+    rounds: list[float]
+    raw_rounds: list[float]
 
     @property
     def speedup(self) -> float:
-        return self.batch / self.single
+        return statistics.median(self.rounds)
 
     @property
     def raw_speedup(self) -> float:
-        return self.raw_batch / self.raw_single
+        return statistics.median(self.raw_rounds)
 
 
 def bench_batch(tmp: Path, rounds: int, size: int = 100, per_round: int = 1000) -> BatchResult:
@@ -366,11 +388,14 @@ def bench_batch(tmp: Path, rounds: int, size: int = 100, per_round: int = 1000) 
     sqlite3 doing the same rows (one create per transaction against ``executemany`` batches).
 
     Each round writes ``per_round`` configs in batches and a fifth as many by single calls
-    (about the same time each way), each way for the SDK and for raw sqlite3. Rounds are long
-    enough to span several WAL checkpoints (SQLite runs one every 1,000 pages, about every 18
-    batches), so that where one falls moves the ratio by a few percent at most.
+    (about the same time each way), each way for the SDK and for raw sqlite3, and gives a ratio
+    of batch to single throughput for each. Rounds are long enough to span several WAL
+    checkpoints (SQLite runs one every 1,000 pages, about every 18 batches), so that where one
+    falls moves a round's ratio by a few percent at most.
     """
     single, batch, raw_single, raw_batch = Series(), Series(), Series(), Series()
+    ratios: list[float] = []
+    raw_ratios: list[float] = []
     items = [INPUT] * size
     raw_storage = open_storage(f"sqlite:///{tmp / 'raw-batch.db'}")
     raw_conn: sqlite3.Connection = raw_storage.db.conn  # type: ignore[attr-defined]
@@ -387,14 +412,21 @@ def bench_batch(tmp: Path, rounds: int, size: int = 100, per_round: int = 1000) 
                 (raw_single, raw_one, per_round // 5),
                 (raw_batch, raw_many, per_round // size),
             ]
+            this: dict[int, Series] = {}
             for series, fn, n in order[r % 4 :] + order[: r % 4]:
-                series.run(fn, n)
+                this[id(series)] = part = Series()
+                part.run(fn, n)
+                series.add(part)
+            ratios.append(this[id(batch)].ops_per_s * size / this[id(single)].ops_per_s)
+            raw_ratios.append(this[id(raw_batch)].ops_per_s * size / this[id(raw_single)].ops_per_s)
     raw_storage.close()
     return BatchResult(
         single.ops_per_s,
         batch.ops_per_s * size,
         raw_single.ops_per_s,
         raw_batch.ops_per_s * size,
+        ratios,
+        raw_ratios,
     )
 
 
@@ -492,7 +524,7 @@ def bench_memory(tmp: Path, creates: int) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--batch-rounds", type=int, default=24, help="rounds of the batch bench")
     parser.add_argument("--ops-scale", type=float, default=1.0, help="multiply ops per round")
     parser.add_argument("--postgres", default=os.environ.get("SYNC_SDK_BENCH_POSTGRES_URL"))
@@ -533,6 +565,15 @@ def main(argv: list[str] | None = None) -> int:
             if target and row["ratio"] < target:
                 failures.append(f"{row['backend']}: SDK/raw {row['ratio']:.2f} < {target}")
         print()
+        print(f"SDK / raw is the median of the {args.rounds} rounds' ratios; beside it:")
+        for row in rows:
+            if row["ratio"]:
+                print(
+                    f"  {row['backend']}: rounds {min(row['pairs']):.2f} to "
+                    f"{max(row['pairs']):.2f}, whole run {row['whole_ratio']:.2f}; slowest "
+                    f"create: SDK {row['sdk_max_ms']:.1f} ms, raw {row['raw_max_ms']:.1f} ms"
+                )
+        print()
 
         rate = bench_validation(0.2 if args.quick else 2.0)
         print(
@@ -550,6 +591,10 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"create_sync_configs (batches of 100, SQLite file FULL): {b.batch:,.0f} configs/s, "
             f"{b.speedup:.1f} x single calls ({b.single:,.0f}/s) (target >= {BATCH_TARGET:.0f} x)"
+        )
+        print(
+            f"  batch / single is the median of {len(b.rounds)} rounds' ratios: rounds "
+            f"{min(b.rounds):.1f} to {max(b.rounds):.1f} x, whole run {b.batch / b.single:.1f} x"
         )
         print(
             f"  raw sqlite3, same rows, same file settings: executemany batches of 100 "

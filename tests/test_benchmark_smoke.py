@@ -19,8 +19,11 @@ def test_bench_create_quick_run() -> None:
     out = result.stdout
     for backend in ("sqlite-file-full", "sqlite-file-normal", "sqlite-memory", "memory"):
         assert f"| {backend} |" in out
+    assert "SDK / raw is the median of the 2 rounds' ratios" in out
+    assert "  sqlite-file-full: rounds " in out and "whole run" in out
     assert "validation (valid and invalid mixed):" in out
     assert "create_sync_configs (batches of 100" in out
+    assert "batch / single is the median of 1 rounds' ratios" in out
     assert "raw sqlite3, same rows, same file settings: executemany batches" in out
     assert "RSS growth over 500 creates" in out
     assert "get_sync_config median:" in out and "at 3,000" in out
