@@ -15,9 +15,10 @@ settings, leaving the same rows behind (on SQLite that includes adding one to th
 count, which the SDK's writes maintain, and the event's row in the table of pending events).
 Each round's SDK / raw is its SDK ops/s divided by its raw ops/s; the table's ratio is the
 median over the rounds, so that a stall of the machine that lands in one round (on this
-project's disk, deleting a large file makes a flush a few seconds later take 75 ms) does not
-decide the result. The ratio of the whole run's throughputs, the rounds' range and each side's
-slowest create are printed below the table, so that a stall that is the SDK's own shows.
+project's disk, deleting a large file makes a flush a few seconds later take 75 to 160 ms)
+does not decide the result. The ratio of the whole run's throughputs, the rounds' range and
+each side's slowest create are printed below the table, so that a stall that is the SDK's own
+shows.
 
 The batch line compares ``create_sync_configs`` (batches of 100) with single calls on a SQLite
 file with synchronous=FULL; beside it, raw sqlite3 does the same comparison on a file of its
