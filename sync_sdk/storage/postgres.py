@@ -502,7 +502,7 @@ class _Outbox(OutboxRepository):
                 e.org_id,
                 e.subject_id,
                 e.payload_json,
-                None if not e.delivered else datetime.now(UTC),  # added as delivered: now
+                datetime.now(UTC) if e.delivered else None,  # added as delivered: now
             )
             for e in events
         ]
