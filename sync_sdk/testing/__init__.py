@@ -21,7 +21,7 @@ Each scenario runs once per storage target (``memory``, ``sqlite-memory`` and ``
 by default; ``--sync-sdk-storage URL`` or ``$SYNC_SDK_TEST_STORAGE_URLS`` to choose, plus
 ``$SYNC_SDK_TEST_POSTGRES_URL`` when set), with a fresh hub, a recorder of the events it
 publishes and an acting user in an org of its own. The fixtures are described in
-:mod:`sync_sdk.testing.plugin`, the steps in :mod:`sync_sdk.testing.steps` and the README.
+:mod:`sync_sdk.testing.plugin`, the steps in :mod:`sync_sdk.testing.steps` and docs/harness.md.
 
 The pieces the steps work with are importable without pytest::
 

@@ -1,7 +1,7 @@
 """The step library: every phrase the generated features and sync_sdk's own features use.
 
 Each step asserts what it says against the real SDK and its storage; none is a no-op. The
-phrases (see the README for the list) are matched exactly, and a phrase with no definition fails
+phrases (docs/harness.md lists them) are matched exactly, and a phrase with no definition fails
 its scenario (pytest-bdd raises ``StepDefinitionNotFoundError``).
 
 .. versionadded:: 0.1.0
