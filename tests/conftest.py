@@ -29,6 +29,10 @@ VALID_INPUT = {
     "targetObject": "contacts",
 }
 
+# The contract step library, for the features (tests/test_features.py opts them in), and pytester
+# for the user projects of tests/test_plugin.py.
+pytest_plugins = ["pytester", "sync_sdk.testing.steps"]
+
 USER = Actor(id="user-1", org_id="org-1")
 OTHER_ORG_USER = Actor(id="user-2", org_id="org-2")
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import attrs
 import pytest
-from pytest_bdd.parser import FeatureParser
 
 from sync_sdk.cli import main
 from sync_sdk.contracts import CREATE_SYNC_CONFIG, registry
@@ -19,6 +18,7 @@ from sync_sdk.contracts.gherkin import (
     render_feature,
     write_features,
 )
+from sync_sdk.testing._pytest_bdd_compat import parse_feature
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "seed" / "integration.syncConfig.create.md"
@@ -108,7 +108,7 @@ def test_cli_features_and_docs(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 def test_feature_carries_the_contract(tmp_path: Path) -> None:
     (path,) = write_features(tmp_path)
-    feature = FeatureParser(str(tmp_path), path.name).parse()
+    feature = parse_feature(path)
     assert feature.name == "integration.syncConfig.create v1.0.0"
     assert feature.description.splitlines() == [
         "Description: Create a sync configuration.",
@@ -126,7 +126,7 @@ def test_feature_carries_the_contract(tmp_path: Path) -> None:
 
 def test_each_scenario_is_the_contracts_lines_verbatim(tmp_path: Path) -> None:
     (path,) = write_features(tmp_path)
-    feature = FeatureParser(str(tmp_path), path.name).parse()
+    feature = parse_feature(path)
     for scenario in CREATE_SYNC_CONFIG.acceptance.scenarios:
         parsed = feature.scenarios[scenario.key]
         assert parsed.tags == {"acceptance_scenario"}
@@ -147,7 +147,7 @@ def test_each_scenario_is_the_contracts_lines_verbatim(tmp_path: Path) -> None:
 
 def test_each_example_shows_its_input_and_output(tmp_path: Path) -> None:
     (path,) = write_features(tmp_path)
-    feature = FeatureParser(str(tmp_path), path.name).parse()
+    feature = parse_feature(path)
     for example in CREATE_SYNC_CONFIG.acceptance.examples:
         parsed = feature.scenarios[example.key]
         assert parsed.tags == {"acceptance_example"}
