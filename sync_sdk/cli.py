@@ -6,7 +6,10 @@
     $ sync-sdk docs                 # write docs/contracts/<key>.md for every registered contract
 
 ``features`` and ``docs`` take ``--dir`` and ``--check`` (write nothing; exit 1 when the files
-differ from what would be generated).
+differ from what would be generated). They write only the files whose content changed, and
+remove only files they generated themselves (see :mod:`sync_sdk.contracts.generated`), saying
+which. ``sync-sdk --version`` prints the installed version. Exit codes: 0 done, 1 findings or
+drift, 2 a usage error (a bad argument, a directory that cannot be written).
 
 .. versionadded:: 0.1.0
 """
@@ -16,13 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from sync_sdk.contracts import CREATE_SYNC_CONFIG, lint, registry
-from sync_sdk.contracts.docs import check_pages, write_pages
-from sync_sdk.contracts.gherkin import check_features, write_features
+from sync_sdk.contracts.docs import DOCS_COMMAND, page_files
+from sync_sdk.contracts.generated import GeneratedFile, check_generated, update_generated
+from sync_sdk.contracts.gherkin import FEATURES_COMMAND, feature_files
 from sync_sdk.errors import SyncSdkError
 from sync_sdk.events import EventEnvelope
 from sync_sdk.hub import SyncHub
@@ -112,9 +117,10 @@ def lint_contracts(keys: Sequence[str] = ()) -> int:
     return 0
 
 
-_SURFACES = {
-    "features": ("features", check_features, write_features),
-    "docs": ("docs/contracts", check_pages, write_pages),
+# command -> (default directory, the files to generate, their pattern, the command's name)
+_SURFACES: dict[str, tuple[str, Callable[[], list[GeneratedFile]], str, str]] = {
+    "features": ("features", feature_files, "*.feature", FEATURES_COMMAND),
+    "docs": ("docs/contracts", page_files, "*.md", DOCS_COMMAND),
 }
 
 
@@ -123,18 +129,23 @@ def generate(what: str, directory: str | None, check: bool) -> int:
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     generate("docs", tmp, check=False) == 0 == generate("docs", tmp, check=True)
+    ...     generate("docs", tmp, check=False) == 0 == generate("docs", tmp, check=False)
     wrote .../integration.syncConfig.create.md
-    ... up to date
+    unchanged .../integration.syncConfig.create.md
     True
     """
-    default, check_files, write_files = _SURFACES[what]
+    default, files, pattern, command = _SURFACES[what]
     directory = directory or default
     if not check:
-        for path in write_files(directory):
+        update = update_generated(files(), directory, pattern)
+        for path in update.removed:
+            print(f"removed {path} (generated for a contract that is no longer registered)")
+        for path in update.written:
             print(f"wrote {path}")
+        for path in update.unchanged:
+            print(f"unchanged {path}")
         return 0
-    problems = check_files(directory)
+    problems = check_generated(files(), directory, pattern, command)
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:
@@ -146,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sync-sdk", description="Manage sync configurations from operation contracts."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     demo_cmd = commands.add_parser("demo", help="create the contract example's config")
     demo_cmd.add_argument("--db", default=DEMO_DB, help=f"SQLite file (default: {DEMO_DB})")
@@ -160,6 +172,15 @@ def build_parser() -> argparse.ArgumentParser:
             help="write nothing; exit 1 when the files differ from what would be generated",
         )
     return parser
+
+
+def _version() -> str:
+    try:
+        return version("sync_sdk")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        from sync_sdk import __version__
+
+        return f"{__version__} (not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -177,4 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SyncSdkError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # an output directory that cannot be made or written
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     return 2  # pragma: no cover - argparse rejects unknown commands

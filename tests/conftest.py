@@ -2,7 +2,9 @@
 
 PostgreSQL runs when ``SYNC_SDK_TEST_POSTGRES_URL`` names a server (``bash .ci/run`` starts one);
 each test gets a schema of its own there. Without it those tests skip, saying so; under
-``CI=true`` they fail instead, so that CI cannot pass without the server.
+``CI=true`` they fail instead, so that CI cannot pass without the server. How many tests used
+the server is said at the end of a run with ``-v``, after a failure, or when
+``SYNC_SDK_TEST_POSTGRES_SUMMARY=1`` (CI sets it).
 """
 
 from __future__ import annotations
@@ -29,12 +31,17 @@ VALID_INPUT = {
     "targetObject": "contacts",
 }
 
+# The contract step library, for the features (tests/test_features.py opts them in), and pytester
+# for the user projects of tests/test_plugin.py.
+pytest_plugins = ["pytester", "sync_sdk.testing.steps"]
+
 USER = Actor(id="user-1", org_id="org-1")
 OTHER_ORG_USER = Actor(id="user-2", org_id="org-2")
 
 BACKENDS = ["memory", "sqlite-memory", "sqlite-file", "postgres"]
 
 POSTGRES_URL_VAR = "SYNC_SDK_TEST_POSTGRES_URL"
+POSTGRES_SUMMARY_VAR = "SYNC_SDK_TEST_POSTGRES_SUMMARY"
 POSTGRES_SKIP_REASON = (
     f"PostgreSQL tests need a server: set {POSTGRES_URL_VAR}=postgresql://USER:PASSWORD@"
     "127.0.0.1:5432/DB (a user allowed to create schemas), or run `bash .ci/run`, which starts one"
@@ -105,10 +112,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         _admin[0].close()
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
+def verbose_or_failed(config: pytest.Config, exitstatus: int) -> bool:
+    """Whether the end-of-run sections of this suite are shown: with ``-v``, or after a failure
+    (a plain ``pytest -q`` stays quiet)."""
+    return config.get_verbosity() >= 1 or exitstatus != 0
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """Say how many tests ran against PostgreSQL, so that a CI log shows they were not skipped."""
     used, skipped = _postgres_tests["used"], _postgres_tests["skipped"]
     if not used and not skipped:
+        return
+    if not verbose_or_failed(config, exitstatus) and os.environ.get(POSTGRES_SUMMARY_VAR) != "1":
         return
     counts = {"passed": 0, "failed": 0}
     for outcome in ("passed", "failed", "error"):

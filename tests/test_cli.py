@@ -1,6 +1,10 @@
+import os
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
+
+import pytest
 
 from sync_sdk.cli import main
 
@@ -28,3 +32,37 @@ def test_python_dash_m(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Audit record" in result.stdout
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"sync-sdk {version('sync_sdk')}\n"
+
+
+@pytest.mark.parametrize("command", ["features", "docs"])
+def test_a_directory_that_cannot_be_written_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    for directory in ("/proc/nope", str(tmp_path / "a-file" / "out")):
+        assert main([command, "--dir", directory]) == 2  # no traceback: main returns
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: cannot write {directory}: "), err
+        assert err.count("\n") == 1
+
+
+def test_unchanged_files_are_not_rewritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["features", "--dir", str(tmp_path)]) == 0
+    (path,) = tmp_path.iterdir()
+    assert capsys.readouterr().out == f"wrote {path}\n"
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))  # an mtime no write could leave
+    assert main(["features", "--dir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == f"unchanged {path}\n"
+    assert path.stat().st_mtime_ns == 1_000_000_000
+    path.write_text(path.read_text() + "# edited\n")
+    assert main(["features", "--dir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == f"wrote {path}\n"

@@ -1,7 +1,9 @@
 """The sync_sdk.testing plugin as a user's project meets it: pytest in a fresh directory.
 
 Each test writes a small project (a feature, a test module with only ``scenarios()``) and runs
-pytest on it in a subprocess, as ``pip install sync_sdk`` users would.
+pytest on it in a subprocess, as ``pip install sync_sdk`` users would. A project opts in by
+loading the step library in its conftest.py and tagging its features ``@sync_sdk``; one that
+does not must see no change at all.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sync_sdk.testing import StorageTarget, storage_targets
 ROOT = Path(__file__).resolve().parents[1]
 
 HAPPY = """\
+@sync_sdk
 Feature: a user's own feature, in the contract's phrases
   Scenario: a user creates a sync config
     Given User is authenticated
@@ -30,6 +33,12 @@ Feature: a user's own feature, in the contract's phrases
 """
 
 ONLY_SCENARIOS = 'from pytest_bdd import scenarios\n\nscenarios("{}")\n'
+# How a project opts in: its conftest.py loads the step library, a module marks its scenarios.
+STEPS_CONFTEST = 'pytest_plugins = ["sync_sdk.testing.steps"]\n'
+MARKED_SCENARIOS = (
+    "import pytest\nfrom pytest_bdd import scenarios\n\npytestmark = pytest.mark.sync_sdk\n\n"
+    'scenarios("{}")\n'
+)
 
 
 def run_pytest(
@@ -58,6 +67,7 @@ def outcomes(result: subprocess.CompletedProcess[str]) -> dict[str, int]:
 
 
 def project(tmp_path: Path, feature: str = HAPPY, test: str | None = None) -> Path:
+    (tmp_path / "conftest.py").write_text(STEPS_CONFTEST)
     (tmp_path / "mine.feature").write_text(feature)
     (tmp_path / "test_mine.py").write_text(test or ONLY_SCENARIOS.format("mine.feature"))
     return tmp_path
@@ -91,6 +101,10 @@ def _(cucumber):
     assert cucumber == "green"
 """
 PLAIN_TEST = """\
+import pytest
+
+
+@pytest.mark.sync_sdk
 def test_hub(sync_hub, sync_actor, sync_config_input):
     config = sync_hub.create_sync_config(sync_config_input, actor=sync_actor)
     assert sync_hub.get_sync_config(config.id, actor=sync_actor) == config
@@ -98,6 +112,7 @@ def test_hub(sync_hub, sync_actor, sync_config_input):
 # Without "Given User is authenticated" the call is anonymous, and the contract refuses it.
 UNMET = HAPPY.replace("    Given User is authenticated\n", "")
 TABLES = """\
+@sync_sdk
 Feature: input and output as tables
   Scenario: a user creates a sync config from a table
     Given User is authenticated
@@ -123,6 +138,7 @@ def user_project(tmp_path_factory: pytest.TempPathFactory) -> subprocess.Complet
     phrase that has no definition."""
     root = tmp_path_factory.mktemp("user_project")
     files = {
+        "conftest.py": STEPS_CONFTEST,
         "create.feature": TAGGED + HAPPY,
         "test_create.py": ONLY_SCENARIOS.format("create.feature"),
         "test_hub.py": PLAIN_TEST,
@@ -193,8 +209,12 @@ def test_other_step_libraries_are_left_alone(
 
 
 def test_listing_the_plugin_in_pytest_plugins_too_is_harmless(tmp_path: Path) -> None:
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ["sync_sdk.testing"]\n')
-    result = run_pytest(project(tmp_path))
+    project(tmp_path)
+    (tmp_path / "conftest.py").write_text(
+        'pytest_plugins = ["sync_sdk.testing", "sync_sdk.testing.steps",'
+        ' "sync_sdk.testing.plugin"]\n'
+    )
+    result = run_pytest(tmp_path)
     assert outcomes(result) == {"passed": 3}, result.stdout + result.stderr
 
 
@@ -224,10 +244,11 @@ def test_storage_is_chosen_by_option_or_environment(tmp_path: Path) -> None:
 
 def test_a_target_that_cannot_open_errors_rather_than_skips(tmp_path: Path) -> None:
     project(tmp_path)
-    result = run_pytest(tmp_path, "--sync-sdk-storage", "nosuchdb://app:s3cret@127.0.0.1:1/x")
+    unopenable = f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}"
+    result = run_pytest(tmp_path, "--sync-sdk-storage", unopenable)
     assert result.returncode == 1
     assert outcomes(result) == {"failed": 1}  # the steps open the hub: it fails in the call
-    assert "unknown storage URL 'nosuchdb://app:***@127.0.0.1:1/x'" in result.stdout
+    assert "StorageError" in result.stdout
 
 
 def test_features_pass_twice_on_one_shared_store(tmp_path: Path) -> None:
@@ -238,7 +259,8 @@ def test_features_pass_twice_on_one_shared_store(tmp_path: Path) -> None:
         ROOT / "tests/features/beyond_contract.feature",
     ]:
         shutil.copy(source, tmp_path)
-    (tmp_path / "test_all.py").write_text(ONLY_SCENARIOS.format("."))
+    (tmp_path / "conftest.py").write_text(STEPS_CONFTEST)
+    (tmp_path / "test_all.py").write_text(MARKED_SCENARIOS.format("."))
     shared = f"sqlite:///{tmp_path / 'shared.db'}"
     for _ in range(2):
         result = run_pytest(tmp_path, "--sync-sdk-storage", shared, "-p", "no:randomly")
@@ -248,7 +270,8 @@ def test_features_pass_twice_on_one_shared_store(tmp_path: Path) -> None:
 
 def test_cucumber_json_report(tmp_path: Path) -> None:
     shutil.copy(ROOT / "features" / "integration.syncConfig.create.feature", tmp_path)
-    (tmp_path / "test_contract.py").write_text(ONLY_SCENARIOS.format("."))
+    (tmp_path / "conftest.py").write_text(STEPS_CONFTEST)
+    (tmp_path / "test_contract.py").write_text(MARKED_SCENARIOS.format("."))
     report = tmp_path / "reports" / "cucumber.json"
     report.parent.mkdir()
     result = run_pytest(tmp_path, f"--cucumberjson={report}")
@@ -278,7 +301,7 @@ def test_the_plugin_is_a_pytest11_entry_point() -> None:
 
     (entry,) = [e for e in entry_points(group="pytest11") if e.value.startswith("sync_sdk")]
     assert (entry.name, entry.value) == ("sync_sdk.testing", "sync_sdk.testing")
-    assert entry.load().pytest_plugins == ["sync_sdk.testing.steps", "sync_sdk.testing.plugin"]
+    assert entry.load().pytest_plugins == ["sync_sdk.testing.plugin"]  # not the steps
 
 
 # -- storage targets, without pytest ----------------------------------------------------------
@@ -317,3 +340,148 @@ def test_private_and_shared_targets(tmp_path: Path) -> None:
         assert not StorageTarget("x", url).private, url
     resolved = StorageTarget("sqlite-file", "sqlite-file").resolve(lambda: tmp_path)
     assert resolved == f"sqlite:///{tmp_path}/sync_sdk.db"
+
+
+# -- a project that does not opt in sees no change ----------------------------------------------
+
+
+@pytest.fixture
+def user(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """A user's project, run by ``runpytest_subprocess`` (the plugin comes by its entry point),
+    without this run's sync_sdk settings."""
+    for name in list(os.environ):
+        if name.startswith("SYNC_SDK_") or name in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
+            monkeypatch.delenv(name)
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    return pytester
+
+
+USERS_OWN_STEPS = """
+from pytest_bdd import given, scenarios, then
+
+scenarios("mine.feature")
+
+
+@given("User is authenticated", target_fixture="signed_in")
+def _():
+    return "the user's own step"
+
+
+@then("the user's step ran")
+def _(signed_in):
+    assert signed_in == "the user's own step"
+"""
+
+
+def test_a_users_own_sync_storage_fixture_is_left_alone(user: pytest.Pytester) -> None:
+    user.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture
+        def sync_storage():
+            return "the user's"
+        """
+    )
+    user.makepyfile(
+        test_mine='def test_mine(sync_storage):\n    assert sync_storage == "the user\'s"\n'
+    )
+    result = user.runpytest_subprocess("-rA")
+    result.assert_outcomes(passed=1)  # once, not once per storage target
+    result.stdout.fnmatch_lines(["PASSED test_mine.py::test_mine"])
+
+
+def test_a_users_scenario_in_our_phrases_runs_once_with_the_users_step(
+    user: pytest.Pytester,
+) -> None:
+    user.makefile(
+        ".feature",
+        mine="Feature: mine\n  Scenario: signed in\n"
+        "    Given User is authenticated\n    Then the user's step ran\n",
+    )
+    user.makepyfile(test_mine=USERS_OWN_STEPS)
+    result = user.runpytest_subprocess("-rA")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["PASSED test_mine.py::test_signed_in"])
+
+
+def test_a_step_nobody_defined_fails_as_pytest_bdd_fails_it(user: pytest.Pytester) -> None:
+    user.makefile(
+        ".feature",
+        mine="Feature: mine\n  Scenario: forgot a step\n    Given User is authenticated\n"
+        "    Then Sync config is created\n    And the user's step ran\n",
+    )
+    user.makepyfile(test_mine=USERS_OWN_STEPS)
+    result = user.runpytest_subprocess("-rA")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*StepDefinitionNotFoundError: Step definition is not found:"
+            ' Then "Sync config is created"*'
+        ]
+    )
+    assert "no call was made" not in result.stdout.str()
+
+
+def test_a_bad_storage_value_stops_the_run_at_startup(user: pytest.Pytester) -> None:
+    user.makepyfile(test_mine="def test_mine():\n    pass\n")
+    result = user.runpytest_subprocess("--sync-sdk-storage", "nosuchdb://app:s3cret@127.0.0.1:1/x")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: --sync-sdk-storage: 'nosuchdb://app:***@127.0.0.1:1/x' is not a storage target*"]
+    )
+    assert "s3cret" not in result.stdout.str() + result.stderr.str()
+    result = user.runpytest_subprocess("--sync-sdk-storage", "memroy")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --sync-sdk-storage: 'memroy' is not a storage target*"])
+
+
+# -- a project that opts in ---------------------------------------------------------------------
+
+
+def test_a_users_step_wins_over_ours_in_an_opted_in_scenario(user: pytest.Pytester) -> None:
+    user.makeconftest(
+        """
+        from pytest_bdd import given, then, parsers
+        from sync_sdk import Actor
+
+        pytest_plugins = ["sync_sdk.testing.steps"]
+
+
+        @given("User is authenticated")
+        def _(sync_scenario):
+            sync_scenario.caller = Actor(id="the-users-own", org_id=sync_scenario.actor.org_id)
+
+
+        @then(parsers.parse('the config was created by "{actor_id}"'))
+        def _(sync_scenario, actor_id):
+            assert sync_scenario.created()[1].id == actor_id
+        """
+    )
+    user.makefile(
+        ".feature",
+        mine="@sync_sdk\nFeature: mine\n  Scenario: created by the user's actor\n"
+        "    Given User is authenticated\n    When User creates sync config\n"
+        "    Then Sync config is created\n"
+        '    And the config was created by "the-users-own"\n',
+    )
+    user.makepyfile(test_mine=ONLY_SCENARIOS.format("mine.feature"))
+    result = user.runpytest_subprocess("-rA", "--strict-markers")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(
+        [f"PASSED test_mine.py::test_created_by_the_users_actor[[]{b}[]]" for b in BACKENDS]
+    )
+
+
+def test_a_test_using_the_fixtures_without_the_marker_is_told_how_to_opt_in(
+    user: pytest.Pytester,
+) -> None:
+    user.makepyfile(test_mine="def test_mine(sync_hub):\n    pass\n")
+    result = user.runpytest_subprocess()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_mine.py::test_mine uses the sync_sdk fixtures but is not marked sync_sdk: "
+            "mark it @pytest.mark.sync_sdk*"
+        ]
+    )

@@ -39,9 +39,9 @@ import attrs
 from attrs import frozen
 
 from sync_sdk.contracts.generated import (
-    GENERATED_MARKER,
     GeneratedFile,
     check_generated,
+    marker_line,
     write_generated,
 )
 from sync_sdk.contracts.gherkin import FEATURES_COMMAND, latest_by_key, scenario_steps
@@ -224,8 +224,9 @@ def render_page(contract: OperationContract) -> str:
     meta = contract.meta
     source = contract_source(contract)
     lines = [
-        f"<!-- {GENERATED_MARKER} by `{DOCS_COMMAND}` from the contract {contract.key} "
-        f"v{contract.version}: do not edit, change the contract and run `{DOCS_COMMAND}`. -->",
+        marker_line(".md", contract.key, contract.version),
+        "<!-- Do not edit: change the contract in sync_sdk.contracts, "
+        f"then run `{DOCS_COMMAND}`. -->",
         f"# {meta.key}",
         "",
         meta.description,

@@ -29,9 +29,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sync_sdk.contracts.generated import (
-    GENERATED_MARKER,
     GeneratedFile,
     check_generated,
+    marker_line,
     write_generated,
 )
 from sync_sdk.contracts.registry import parse_semver
@@ -195,8 +195,7 @@ def render_feature(contract: OperationContract) -> str:
         f"@{t}" for t in (CONTRACT_TAG, operation_marker(contract), version_marker(contract))
     )
     lines = [
-        f"# {GENERATED_MARKER} by `{FEATURES_COMMAND}` from the contract {contract.key} "
-        f"v{contract.version}.",
+        marker_line(".feature", contract.key, contract.version),
         f"# Do not edit: change the contract in sync_sdk.contracts, then run `{FEATURES_COMMAND}`.",
         tags,
         f"Feature: {contract.key} v{contract.version}",

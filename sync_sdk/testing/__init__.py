@@ -1,10 +1,15 @@
 """The sync_sdk pytest plugin: the contracts' step library, and fixtures for any project.
 
 Installing sync_sdk registers this module with pytest (entry point ``pytest11``, named
-``sync_sdk.testing``). A project then runs a feature written with the contract's phrases with
-nothing but ``scenarios()`` in its test module::
+``sync_sdk.testing``); by itself that changes no test. A project opts in twice: its root
+``conftest.py`` loads the step library, and each feature (or test) that should run on the
+SDK's storage targets carries the ``sync_sdk`` tag (marker)::
+
+    # conftest.py
+    pytest_plugins = ["sync_sdk.testing.steps"]
 
     # features/create.feature
+    @sync_sdk
     Feature: creating sync configs
       Scenario: a user creates a sync config
         Given User is authenticated
@@ -17,10 +22,12 @@ nothing but ``scenarios()`` in its test module::
 
     scenarios("features/create.feature")
 
-Each scenario runs once per storage target (``memory``, ``sqlite-memory`` and ``sqlite-file``
-by default; ``--sync-sdk-storage URL`` or ``$SYNC_SDK_TEST_STORAGE_URLS`` to choose, plus
-``$SYNC_SDK_TEST_POSTGRES_URL`` when set), with a fresh hub, a recorder of the events it
-publishes and an acting user in an org of its own. The fixtures are described in
+Each marked test runs once per storage target (``memory``, ``sqlite-memory`` and
+``sqlite-file`` by default; ``--sync-sdk-storage URL`` or ``$SYNC_SDK_TEST_STORAGE_URLS`` to
+choose, plus ``$SYNC_SDK_TEST_POSTGRES_URL`` when set), with a fresh hub, a recorder of the
+events it publishes and an acting user in an org of its own. The project's own fixtures and
+steps of the same names win over these, and a phrase nobody defines fails as pytest-bdd fails
+it (``StepDefinitionNotFoundError``). The fixtures are described in
 :mod:`sync_sdk.testing.plugin`, the steps in :mod:`sync_sdk.testing.steps` and docs/harness.md.
 
 The pieces the steps work with are importable without pytest::
@@ -33,8 +40,6 @@ The pieces the steps work with are importable without pytest::
 """
 
 from __future__ import annotations
-
-import importlib.util
 
 from sync_sdk.testing.harness import (
     DEFAULT_TARGETS,
@@ -60,10 +65,7 @@ __all__ = [
     "storage_targets",
 ]
 
-# pytest loads this module in every run of an environment where sync_sdk is installed; the step
-# library needs pytest-bdd, and without it must stay out of the way rather than break the run.
-pytest_plugins: list[str] = (
-    ["sync_sdk.testing.steps", "sync_sdk.testing.plugin"]
-    if importlib.util.find_spec("pytest_bdd") is not None
-    else []
-)
+# pytest loads this module in every run of an environment where sync_sdk is installed: the
+# plugin adds an option, markers and fixtures, and changes only the tests marked sync_sdk. The
+# steps (which need pytest-bdd) are loaded by the projects that ask for them.
+pytest_plugins = ["sync_sdk.testing.plugin"]

@@ -1,10 +1,17 @@
 """Fixtures and hooks of the sync_sdk pytest plugin (loaded through :mod:`sync_sdk.testing`).
 
-Fixtures, fresh for each scenario (each test):
+Installing sync_sdk loads this module into every pytest run of the environment, so it changes no
+test that did not ask for it: it adds the ``--sync-sdk-storage`` option, registers the markers,
+and defines the fixtures below, which a project's own fixtures of the same name override. A test
+opts in with the ``sync_sdk`` marker (a feature: the ``@sync_sdk`` tag; a module:
+``pytestmark = pytest.mark.sync_sdk``), and then runs once per storage target. The step library
+is not loaded here: a project loads it with ``pytest_plugins = ["sync_sdk.testing.steps"]`` in
+its root ``conftest.py``.
+
+Fixtures, fresh for each test (a test using them must carry the ``sync_sdk`` marker):
 
 ``sync_storage``
-    The :class:`~sync_sdk.testing.harness.StorageTarget` of this run of the test; any test that
-    uses it (directly or through the fixtures below) runs once per configured target.
+    The :class:`~sync_sdk.testing.harness.StorageTarget` of this run of the test.
 ``sync_storage_url``
     Its URL for this test (``sqlite-file``: a new file in the test's ``tmp_path``).
 ``sync_actor``
@@ -28,14 +35,13 @@ Fixtures, fresh for each scenario (each test):
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pytest_bdd.parser import ScenarioTemplate
-from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from sync_sdk.contracts import registry
 from sync_sdk.contracts.gherkin import (
@@ -48,7 +54,9 @@ from sync_sdk.contracts.gherkin import (
 )
 from sync_sdk.hub import SyncHub
 from sync_sdk.records import Actor
+from sync_sdk.storage import redact_url
 from sync_sdk.testing.harness import (
+    ALIASES,
     POSTGRES_ENV_VAR,
     TARGETS_ENV_VAR,
     EventRecorder,
@@ -57,10 +65,13 @@ from sync_sdk.testing.harness import (
     SyncScenario,
     storage_targets,
 )
-from sync_sdk.testing.steps import STEP_PARSERS
+
+#: The marker (a feature's tag) that runs a test once per storage target, with these fixtures.
+MARKER = "sync_sdk"
 
 _TARGETS = pytest.StashKey[list[StorageTarget]]()
 _STORAGE_FIXTURE = "sync_storage"
+_SCHEMES = {"memory": None, "sqlite": None, "postgresql": "psycopg", "postgres": "psycopg"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -72,7 +83,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="URL",
         default=None,
         help=(
-            "storage the sync_sdk features run against (repeatable): a URL, or memory, "
+            f"storage the tests marked {MARKER} run against (repeatable): a URL, or memory, "
             f"sqlite-memory, sqlite-file. Default: ${TARGETS_ENV_VAR} (comma-separated), else "
             f"memory, sqlite-memory and sqlite-file; ${POSTGRES_ENV_VAR} is added when set."
         ),
@@ -81,6 +92,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _markers() -> dict[str, str]:
     markers = {
+        MARKER: "run this test (a feature: tag it @sync_sdk) once per sync_sdk storage target",
         CONTRACT_TAG: "a scenario generated from an operation contract (features/)",
         ACCEPTANCE_SCENARIO_TAG: "a contract's acceptance scenario, its lines verbatim",
         ACCEPTANCE_EXAMPLE_TAG: "a contract's acceptance example, input and output in the file",
@@ -93,37 +105,65 @@ def _markers() -> dict[str, str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Registered, so that the features' tags pass --strict-markers.
+    # Registered, so that the marker and the features' tags pass --strict-markers.
     for name, description in _markers().items():
         config.addinivalue_line("markers", f"{name}: {description}")
-    config.stash[_TARGETS] = storage_targets(config.getoption("sync_sdk_storage"), os.environ)
 
 
-def _uses_sync_steps(template: ScenarioTemplate) -> bool:
-    contexts: list[dict[str, Any]] = [{}]
-    for examples in template.examples:
-        contexts.extend(examples.as_contexts())
-    for context in contexts:
-        for step in template.render(context).steps:
-            for step_type, parser in STEP_PARSERS:
-                if step_type == step.type and parser.is_matching(step.name):
-                    return True
-    return False
+def _target_problem(target: StorageTarget) -> str | None:
+    """Why ``target`` cannot be a storage target, or None: checked before any test runs, so
+    that a typo fails the run at once rather than every test that uses it."""
+    if target.url in ALIASES:
+        return None
+    scheme, sep, _ = target.url.partition("://")
+    if not sep or scheme.lower() not in _SCHEMES:
+        aliases = ", ".join(ALIASES)
+        return (
+            f"{redact_url(target.url)!r} is not a storage target: use {aliases}, "
+            "or a URL memory://, sqlite://, sqlite:///PATH or postgresql://..."
+        )
+    needs = _SCHEMES[scheme.lower()]
+    if needs and importlib.util.find_spec(needs) is None:
+        return f"{redact_url(target.url)!r} needs {needs}: pip install 'sync_sdk[postgres]'"
+    return None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    chosen = [u.strip() for u in session.config.getoption("sync_sdk_storage") or ()]
+    targets = storage_targets(chosen, os.environ)
+    problems = []
+    for target in targets:
+        problem = _target_problem(target)
+        if problem:
+            source = (
+                "--sync-sdk-storage"
+                if target.url in chosen
+                else f"${POSTGRES_ENV_VAR}"
+                if target.url == os.environ.get(POSTGRES_ENV_VAR, "").strip()
+                else f"${TARGETS_ENV_VAR}"
+            )
+            problems.append(f"{source}: {problem}")
+    if problems:
+        raise pytest.UsageError("\n".join(problems))
+    session.config.stash[_TARGETS] = targets
+
+
+def _opted_in(collector: pytest.Collector, obj: object) -> bool:
+    marks = getattr(obj, "pytestmark", [])
+    return any(m.name == MARKER for m in marks) or collector.get_closest_marker(MARKER) is not None
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> None:
-    """Make each pytest-bdd scenario that uses this library's steps depend on ``sync_storage``.
+    """Make each test marked ``sync_sdk`` depend on ``sync_storage``.
 
-    Step definitions reach fixtures only while the test runs, too late for pytest to
-    parametrize them; declaring the dependency here lets :func:`pytest_generate_tests` run the
-    scenario once per storage target. Scenarios of other step libraries are left alone.
+    A pytest-bdd scenario reaches the fixtures through its steps only while it runs, too late
+    for pytest to parametrize it; declaring the dependency here lets
+    :func:`pytest_generate_tests` run it once per storage target. Unmarked tests are left alone.
     """
-    try:
-        template = scenario_wrapper_template_registry.get(obj)  # type: ignore[call-overload]
-    except TypeError:  # not weak-referenceable: not a scenario
+    if not isinstance(collector, pytest.Module | pytest.Class):
         return
-    if template is None or not _uses_sync_steps(template):
+    if not collector.istestfunction(obj, name) or not _opted_in(collector, obj):
         return
     marks = getattr(obj, "pytestmark", [])
     if not any(m.name == "usefixtures" and _STORAGE_FIXTURE in m.args for m in marks):
@@ -131,6 +171,8 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker(MARKER) is None:
+        return
     if _STORAGE_FIXTURE in metafunc.fixturenames:
         targets = metafunc.config.stash[_TARGETS]
         metafunc.parametrize(
@@ -140,11 +182,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def sync_storage(request: pytest.FixtureRequest) -> StorageTarget:
-    """The storage target of this test (parametrized over every configured target)."""
+    """The storage target of this test (one run per configured target)."""
     param = getattr(request, "param", None)
-    if isinstance(param, StorageTarget):
-        return param
-    return request.config.stash[_TARGETS][0]  # reached only at run time: the first target
+    if not isinstance(param, StorageTarget):
+        pytest.fail(
+            f"{request.node.nodeid} uses the sync_sdk fixtures but is not marked {MARKER}: "
+            f"mark it @pytest.mark.{MARKER} (a feature or scenario: tag it @{MARKER}) to run "
+            "it once per storage target",
+            pytrace=False,
+        )
+    return param
 
 
 @pytest.fixture

@@ -4,6 +4,12 @@ Each step asserts what it says against the real SDK and its storage; none is a n
 phrases (docs/harness.md lists them) are matched exactly, and a phrase with no definition fails
 its scenario (pytest-bdd raises ``StepDefinitionNotFoundError``).
 
+A project loads the library in its root ``conftest.py``; its own steps of the same phrase win
+(pytest-bdd prefers the definition closest to the test), and its scenarios run on the storage
+targets when tagged ``@sync_sdk`` (see :mod:`sync_sdk.testing.plugin`)::
+
+    pytest_plugins = ["sync_sdk.testing.steps"]
+
 .. versionadded:: 0.1.0
 """
 
@@ -41,20 +47,18 @@ from sync_sdk.testing.harness import (
 )
 from sync_sdk.validation import validate_create_input
 
-__all__ = ["STEP_PARSERS"]
+__all__: list[str] = []
+
+# Loaded by a project's root conftest.py (``pytest_plugins = ["sync_sdk.testing.steps"]``): the
+# steps need the plugin's fixtures, there even when pytest's plugin autoload is disabled.
+pytest_plugins = ["sync_sdk.testing.plugin"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
-#: (step type, parser) of every step defined here: how the plugin recognises the scenarios that
-#: use this library.
-STEP_PARSERS: list[tuple[str, StepParser]] = []
-
 
 def _parser(name: str | StepParser, step_type: str) -> StepParser:
-    parser = parsers.string(name) if isinstance(name, str) else name
-    STEP_PARSERS.append((step_type, parser))
-    return parser
+    return parsers.string(name) if isinstance(name, str) else name
 
 
 def _given(name: str | StepParser) -> Callable[[Callable[P, T]], Callable[P, T]]:

@@ -2,7 +2,7 @@
 
 Each test states what it exercised (threads, kills, faults, events) through the ``report``
 fixture; the lines are printed in a section of their own at the end of the run, with each
-test's wall time, so that a CI log shows the counts without ``-s``.
+test's wall time, with ``-v`` or after a failure (a plain ``pytest -q`` stays quiet).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from ..conftest import verbose_or_failed
 
 ROOT = Path(__file__).resolve().parents[2]
 _lines: list[str] = []
@@ -31,8 +33,8 @@ def report(request: pytest.FixtureRequest) -> Iterator[Callable[[str], None]]:
     _lines.extend(f"{request.node.name}: {line} [{took:.1f} s]" for line in mine)
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _lines:
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if _lines and verbose_or_failed(config, exitstatus):
         terminalreporter.section("reliability counts")
         for line in _lines:
             terminalreporter.write_line(line)
