@@ -99,10 +99,10 @@ def test_exception_rolls_back(storage: Storage) -> None:
 
 
 def test_a_failing_write_rolls_back_the_whole_unit_of_work(storage: Storage) -> None:
-    from sync_sdk import StorageError
+    from sync_sdk import Conflict
 
     write(storage, 1)
-    with pytest.raises(StorageError), storage.unit_of_work() as uow:
+    with pytest.raises(Conflict, match="'sync_1'|already exists"), storage.unit_of_work() as uow:
         uow.configs.add(config(2), org_id="org-1", created_by="u", created_at=NOW)
         uow.audit.add(AuditRecord("k", "u", "org-1", "sync_2", "evt_2", NOW))
         uow.outbox.add(event(2))
@@ -376,6 +376,7 @@ def test_sqlite_migrations_are_idempotent(tmp_path: Path) -> None:
         "0002_org_config_counts",
         "0003_count_configs_per_statement",
         "0004_outbox_pending",
+        "0005_audit_subject",
     ]
 
 
