@@ -12,6 +12,8 @@ True
 from sync_sdk import contracts, signals
 from sync_sdk.errors import (
     AuthenticationRequired,
+    ConfigurationError,
+    ConfigurationTypeError,
     Conflict,
     NotFound,
     PermissionDenied,
@@ -19,6 +21,7 @@ from sync_sdk.errors import (
     SyncSdkError,
     ValidationError,
 )
+from sync_sdk.events import EventEnvelope
 from sync_sdk.hub import SyncHub
 from sync_sdk.models import (
     CreateSyncConfigInput,
@@ -36,8 +39,11 @@ __all__ = [
     "Actor",
     "AuditRecord",
     "AuthenticationRequired",
+    "ConfigurationError",
+    "ConfigurationTypeError",
     "Conflict",
     "CreateSyncConfigInput",
+    "EventEnvelope",
     "FieldMapping",
     "MappingType",
     "NotFound",

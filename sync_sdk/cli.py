@@ -74,21 +74,8 @@ def demo(db_path: str) -> int:
                 f"\nNo event: this database already held the config (created by an earlier run "
                 f"under idempotency key {DEMO_IDEMPOTENCY_KEY!r}); nothing new was written."
             )
-        audit = [r for r in hub.audit_log(actor=DEMO_ACTOR) if r.subject_id == config.id]
-        _show(
-            "Audit record:",
-            [
-                {
-                    "key": r.key,
-                    "actorId": r.actor_id,
-                    "orgId": r.org_id,
-                    "subjectId": r.subject_id,
-                    "eventId": r.event_id,
-                    "occurredAt": r.occurred_at.isoformat(),
-                }
-                for r in audit
-            ],
-        )
+        audit = hub.audit_log(actor=DEMO_ACTOR, subject_id=config.id)
+        _show("Audit record:", [r.to_dict() for r in audit])
         after = hub.list_sync_configs(actor=DEMO_ACTOR).total
         print(f"\nConfigs in {db_path}: {before} before, {after} after.")
     return 0

@@ -4,6 +4,8 @@ Every error the SDK raises on purpose is a :class:`SyncSdkError`; each one also 
 matching builtin, so ``except ValueError`` keeps working for callers that know nothing of us::
 
     SyncSdkError (Exception)
+    ├── ConfigurationError (ValueError)     CONFIGURATION_ERROR   500
+    │   └── ConfigurationTypeError (TypeError)
     ├── ValidationError (ValueError)        VALIDATION_FAILED     422   .issues
     ├── AuthenticationRequired              UNAUTHENTICATED       401
     ├── PermissionDenied (PermissionError)  FORBIDDEN             403
@@ -29,6 +31,8 @@ from attrs import frozen
 
 __all__ = [
     "AuthenticationRequired",
+    "ConfigurationError",
+    "ConfigurationTypeError",
     "Conflict",
     "EventNotDeclared",
     "NotFound",
@@ -166,3 +170,29 @@ class StorageError(SyncSdkError):
     code = "STORAGE_ERROR"
     status = 503
     title = "Storage unavailable"
+
+
+class ConfigurationError(SyncSdkError, ValueError):
+    """The SDK is set up wrongly: an unknown storage URL or URL option, a bad option value, an
+    ``id_factory`` that breaks its contract. A fault of the program, not of its input.
+
+    >>> from sync_sdk.storage import open_storage
+    >>> open_storage("mysql://db")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sync_sdk.errors.ConfigurationError: unknown storage URL 'mysql://db': ...
+
+    .. versionadded:: 0.1.0
+    """
+
+    code = "CONFIGURATION_ERROR"
+    status = 500
+    title = "Configuration error"
+
+
+class ConfigurationTypeError(ConfigurationError, TypeError):
+    """A setting of the wrong type (``SyncHub(123)``, a non-callable ``clock``); also a
+    ``TypeError``, as Python raises for wrong argument types.
+
+    .. versionadded:: 0.1.0
+    """

@@ -37,6 +37,7 @@ from sync_sdk.contracts import CREATE_SYNC_CONFIG
 from sync_sdk.contracts.spec import Auth, OperationContract
 from sync_sdk.errors import (
     AuthenticationRequired,
+    ConfigurationTypeError,
     Conflict,
     NotFound,
     PermissionDenied,
@@ -59,6 +60,10 @@ IdFactory = Callable[[], str]
 
 _CREATED = CREATE_SYNC_CONFIG.side_effects.emits[0]
 _MAX_PAGE = 1000
+_MAX_REDELIVER = 10_000  # claimed events are held in memory, and delivered within the lease
+_MAX_LEASE = 86_400  # seconds: a day
+# Both SQL backends count rows in 64-bit integers: a larger offset is past the end all the same
+_MAX_OFFSET = 2**63 - 1
 
 
 def _utc_now() -> datetime:
@@ -109,12 +114,84 @@ def _request_hash(fields: InputFields) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _int_issue(path: str, value: object, low: int, high: int | None) -> ValidationIssue | None:
+    """The problem with an integer argument: ``invalid_type`` (bools are not integers here),
+    or ``out_of_range`` outside ``low..high``."""
+    if type(value) is not int:
+        return ValidationIssue(
+            path, "invalid_type", f"must be an integer, not {type(value).__name__}"
+        )
+    if value < low:
+        return ValidationIssue(path, "out_of_range", f"must be at least {low}")
+    if high is not None and value > high:
+        return ValidationIssue(path, "out_of_range", f"must be at most {high}")
+    return None
+
+
+def _check_arguments(*issues: ValidationIssue | None) -> None:
+    """Raise one :class:`ValidationError` naming every problem found (``None``: no problem)."""
+    found = [issue for issue in issues if issue is not None]
+    if found:
+        raise ValidationError(found)
+
+
+def _lease_issue(lease: object) -> ValidationIssue | None:
+    if isinstance(lease, bool) or not isinstance(lease, int | float):
+        return ValidationIssue(
+            "lease", "invalid_type", f"must be a number of seconds, not {type(lease).__name__}"
+        )
+    if not 0 < lease <= _MAX_LEASE:  # also false for nan
+        return ValidationIssue(
+            "lease", "out_of_range", f"must be more than 0 and at most {_MAX_LEASE} seconds"
+        )
+    return None
+
+
+def _subject_issue(subject_id: object) -> ValidationIssue | None:
+    if subject_id is None:
+        return None
+    if type(subject_id) is not str:
+        return ValidationIssue(
+            "subjectId", "invalid_type", f"must be a string, not {type(subject_id).__name__}"
+        )
+    # No stored id holds these, and the SQL drivers refuse them: say so, rather than fail there
+    if "\x00" in subject_id or (not subject_id.isascii() and _unencodable(subject_id)):
+        return ValidationIssue(
+            "subjectId", "invalid_characters", "must be UTF-8 encodable text without NUL"
+        )
+    return None
+
+
+def _unencodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _checked_ids(factory: IdFactory) -> IdFactory:
+    """``factory``, with each id it returns checked to be a ``str`` (a cheap ``type`` check)."""
+
+    def next_id() -> str:
+        config_id = factory()
+        if type(config_id) is not str:
+            raise ConfigurationTypeError(
+                f"id_factory must return a str, not {type(config_id).__name__}"
+            )
+        return config_id
+
+    return next_id
+
+
 class SyncHub:
     """The sync_sdk client: create, read and list sync configs under a contract's rules.
 
     ``storage`` is a backend object or URL (see :mod:`sync_sdk.storage`); by default
     ``$SYNC_SDK_STORAGE_URL``, else a private in-memory SQLite database. ``clock`` returns the
-    current aware datetime; ``id_factory`` returns new config ids.
+    current aware datetime; ``id_factory`` returns new config ids (each a ``str``, never used
+    before: :class:`ConfigurationTypeError` otherwise, or :class:`Conflict` for a used one).
+    A setting of the wrong type or an unknown storage URL raises :class:`ConfigurationError`.
     """
 
     contract: OperationContract = CREATE_SYNC_CONFIG
@@ -126,6 +203,15 @@ class SyncHub:
         clock: Clock | None = None,
         id_factory: IdFactory | None = None,
     ) -> None:
+        is_backend = callable(getattr(storage, "unit_of_work", None))
+        if storage is not None and not isinstance(storage, str) and not is_backend:
+            raise ConfigurationTypeError(
+                "storage must be a storage URL (str) or a Storage object (with unit_of_work()),"
+                f" not {type(storage).__name__}"
+            )
+        for name, value in (("clock", clock), ("id_factory", id_factory)):
+            if value is not None and not callable(value):
+                raise ConfigurationTypeError(f"{name} must be callable, not {type(value).__name__}")
         self._owns_storage = not hasattr(storage, "unit_of_work")
         if storage is None:
             storage = default_storage_url()
@@ -269,7 +355,7 @@ class SyncHub:
             config_ids = iter(new_ids("sync_", count))
             next_config_id: IdFactory = config_ids.__next__
         else:
-            next_config_id = self._id_factory
+            next_config_id = _checked_ids(self._id_factory)
         event_ids = new_ids("evt_", count)
         key, version = self._event
         actor_id, org_id = actor.id, actor.org_id
@@ -326,8 +412,14 @@ class SyncHub:
         """Send every undelivered event again; returns how many were delivered this time.
 
         Events are claimed with a lease of ``lease`` seconds, so that hubs in other processes
-        running this at the same time skip them; those a receiver fails on stay pending.
+        running this at the same time skip them; those a receiver fails on stay pending. At
+        most ``limit`` (1..10,000) events per call; ``lease`` is more than 0 and at most a day
+        (:class:`ValidationError` otherwise)::
+
+            while hub.redeliver_pending(limit=100):
+                pass
         """
+        _check_arguments(_int_issue("limit", limit, 1, _MAX_REDELIVER), _lease_issue(lease))
         now = self._now()
         marks = self._take_delivered()
         try:
@@ -383,27 +475,47 @@ class SyncHub:
     def list_sync_configs(
         self, *, actor: Actor | None = None, limit: int = 20, offset: int = 0
     ) -> Page[SyncConfig]:
-        """A page of the actor's org's configs, oldest first, with the org's ``total``."""
+        """A page of the actor's org's configs, oldest first, with the org's ``total``.
+
+        ``limit`` is 1..1000, ``offset`` at least 0 (:class:`ValidationError` otherwise); an
+        offset past the end gives an empty page.
+        """
         user = _authorize(actor, "user")
-        issues = []
-        if type(limit) is not int or not 1 <= limit <= _MAX_PAGE:
-            issues.append(
-                ValidationIssue("limit", "invalid_type", f"must be an integer 1..{_MAX_PAGE}")
-            )
-        if type(offset) is not int or offset < 0:
-            issues.append(ValidationIssue("offset", "invalid_type", "must be an integer >= 0"))
-        if issues:
-            raise ValidationError(issues)
+        _check_arguments(
+            _int_issue("limit", limit, 1, _MAX_PAGE), _int_issue("offset", offset, 0, None)
+        )
         with self.storage.unit_of_work(write=False) as uow:
-            items = uow.configs.list(user.org_id, limit=limit, offset=offset)
+            items = uow.configs.list(user.org_id, limit=limit, offset=min(offset, _MAX_OFFSET))
             total = uow.configs.count(user.org_id)
         return Page(items=items, total=total, limit=limit, offset=offset)
 
-    def audit_log(self, *, actor: Actor | None = None) -> list[AuditRecord]:
-        """The audit records of the actor's org, oldest first."""
+    def audit_log(
+        self,
+        *,
+        actor: Actor | None = None,
+        subject_id: str | None = None,
+        limit: int = _MAX_PAGE,
+        offset: int = 0,
+    ) -> list[AuditRecord]:
+        """Audit records of the actor's org, oldest first: at most ``limit`` (1..1000) from
+        ``offset``; only those of the config ``subject_id`` when given::
+
+            first = hub.audit_log(actor=user)                     # the oldest 1,000
+            more = hub.audit_log(actor=user, offset=1000)         # the next ones
+            mine = hub.audit_log(actor=user, subject_id=cfg.id)   # one config's records
+
+        Bad arguments raise :class:`ValidationError`, as for :meth:`list_sync_configs`.
+        """
         user = _authorize(actor, "user")
+        _check_arguments(
+            _subject_issue(subject_id),
+            _int_issue("limit", limit, 1, _MAX_PAGE),
+            _int_issue("offset", offset, 0, None),
+        )
         with self.storage.unit_of_work(write=False) as uow:
-            return uow.audit.list(user.org_id)
+            return uow.audit.list(
+                user.org_id, subject_id=subject_id, limit=limit, offset=min(offset, _MAX_OFFSET)
+            )
 
     # -- lifecycle --------------------------------------------------------------------------
 

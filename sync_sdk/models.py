@@ -80,6 +80,15 @@ class FieldMapping:
     is_required: bool
     transform_expression: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The wire (camelCase) dict of this mapping.
+
+        >>> mapping = FieldMapping("fm-1", "email", "Email", MappingType.DIRECT, True)
+        >>> mapping.to_dict()["mappingType"]
+        'DIRECT'
+        """
+        return converter().unstructure(self)  # type: ignore[no-any-return]
+
 
 @frozen
 class CreateSyncConfigInput:
@@ -170,6 +179,10 @@ def camel_case(name: str) -> str:
 _WIRE_MODELS = (FieldMapping, CreateSyncConfigInput, SyncConfig)
 
 
+def _enum_value(member: enum.StrEnum) -> str:
+    return member.value
+
+
 def make_converter() -> cattrs.Converter:
     """Build the converter between models and wire dicts (camelCase keys, ISO 8601 times).
 
@@ -178,6 +191,9 @@ def make_converter() -> cattrs.Converter:
     """
     conv = cattrs.Converter(forbid_extra_keys=True)
     conv.register_unstructure_hook(datetime, datetime.isoformat)
+    # cattrs passes a StrEnum member through as the str it also is: unwrap it, so that a wire
+    # dict holds plain JSON types (``type(d["direction"]) is str``)
+    conv.register_unstructure_hook(enum.StrEnum, _enum_value)
     conv.register_structure_hook(datetime, lambda value, _: datetime.fromisoformat(value))
     for model in _WIRE_MODELS:
         renames: dict[str, Any] = {

@@ -1,13 +1,17 @@
 """Records around a sync config: who acts, what was audited, what waits in the outbox, pages.
 
+Each has a ``to_dict()`` of plain JSON types, keys in the wire's camelCase, times as ISO 8601
+text, so that ``json.dumps(record.to_dict())`` just works.
+
 .. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from attrs import field, frozen
 
@@ -47,6 +51,19 @@ class Actor:
             and bool(self.org_id.strip())
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """``id``, ``orgId``, ``roles`` (sorted) and ``isAnonymous``.
+
+        >>> Actor(id="user-1", org_id="org-1", roles={"admin"}).to_dict()["roles"]
+        ['admin']
+        """
+        return {
+            "id": self.id,
+            "orgId": self.org_id,
+            "roles": sorted(self.roles),
+            "isAnonymous": self.is_anonymous,
+        }
+
 
 @frozen
 class AuditRecord:
@@ -58,6 +75,17 @@ class AuditRecord:
     subject_id: str
     event_id: str
     occurred_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record with camelCase keys and ``occurredAt`` in ISO 8601."""
+        return {
+            "key": self.key,
+            "actorId": self.actor_id,
+            "orgId": self.org_id,
+            "subjectId": self.subject_id,
+            "eventId": self.event_id,
+            "occurredAt": self.occurred_at.isoformat(),
+        }
 
 
 @frozen
@@ -81,6 +109,23 @@ class OutboxEvent:
     delivered: bool = False
     claimed_until: datetime | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The event's envelope fields as :meth:`~sync_sdk.EventEnvelope.to_dict` writes them
+        (``payload`` decoded from ``payload_json``), with ``subjectId``, ``delivered`` and
+        ``claimedUntil`` (ISO 8601 or ``None``)."""
+        return {
+            "id": self.id,
+            "key": self.key,
+            "version": self.version,
+            "occurredAt": self.occurred_at.isoformat(),
+            "payload": json.loads(self.payload_json),
+            "actorId": self.actor_id,
+            "orgId": self.org_id,
+            "subjectId": self.subject_id,
+            "delivered": self.delivered,
+            "claimedUntil": None if self.claimed_until is None else self.claimed_until.isoformat(),
+        }
+
 
 @frozen
 class Page(Generic[T]):
@@ -94,3 +139,22 @@ class Page(Generic[T]):
     @property
     def has_more(self) -> bool:
         return self.offset + len(self.items) < self.total
+
+    def to_dict(self) -> dict[str, Any]:
+        """``items`` (each as its ``to_dict()``), ``total``, ``limit``, ``offset``, ``hasMore``.
+
+        >>> Page(items=[], total=0, limit=20, offset=0).to_dict()
+        {'items': [], 'total': 0, 'limit': 20, 'offset': 0, 'hasMore': False}
+        """
+        return {
+            "items": [_to_dict(item) for item in self.items],
+            "total": self.total,
+            "limit": self.limit,
+            "offset": self.offset,
+            "hasMore": self.has_more,
+        }
+
+
+def _to_dict(item: object) -> Any:
+    to_dict = getattr(item, "to_dict", None)
+    return item if to_dict is None else to_dict()

@@ -8,9 +8,9 @@ import pytest
 from sync_sdk import (
     Actor,
     AuthenticationRequired,
+    ConfigurationError,
     Conflict,
     NotFound,
-    StorageError,
     SyncConfig,
     SyncDirection,
     SyncHub,
@@ -222,10 +222,10 @@ def test_clock_and_id_factory_are_used(url: str, events: list[EventEnvelope]) ->
         assert hub.audit_log(actor=USER)[0].occurred_at == at
 
 
-def test_duplicate_id_from_factory_is_a_storage_error(url: str) -> None:
+def test_duplicate_id_from_factory_is_a_conflict(url: str) -> None:
     with SyncHub(url, id_factory=lambda: "same") as hub:
         hub.create_sync_config(VALID_INPUT, actor=USER)
-        with pytest.raises(StorageError):
+        with pytest.raises(Conflict, match="id_factory"):
             hub.create_sync_config(VALID_INPUT, actor=USER)
         assert counts(hub) == (1, 1, 1)
         # the hub keeps working after a failed write
@@ -262,7 +262,7 @@ def test_storage_object_is_accepted() -> None:
 
 @pytest.mark.parametrize("url", ["mysql://x", "sqlite:///x.db?journal=off", "nope"])
 def test_unknown_storage_url(url: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigurationError):  # also a ValueError
         SyncHub(url)
 
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from sync_sdk import StorageError, SyncHub
+from sync_sdk import Conflict, StorageError, SyncHub
 from sync_sdk.records import AuditRecord
 from sync_sdk.storage import IdempotencyKeyTaken, open_storage
 
@@ -65,7 +65,11 @@ def test_hub_selects_postgres_by_url(pg_url: str) -> None:
 def test_migrations_are_recorded_once(pg_url: str) -> None:
     for _ in range(3):
         open_storage(pg_url).close()
-    assert migration_rows(pg_url) == [(1, "0001_initial"), (2, "0002_org_config_counts")]
+    assert migration_rows(pg_url) == [
+        (1, "0001_initial"),
+        (2, "0002_org_config_counts"),
+        (3, "0003_audit_subject"),
+    ]
 
 
 def test_processes_starting_at_once_migrate_once(pg_url: str, tmp_path: Path) -> None:
@@ -97,8 +101,12 @@ def test_processes_starting_at_once_migrate_once(pg_url: str, tmp_path: Path) ->
     assert [proc.returncode for proc in procs] == [0] * 8, [err for _, err in results]
     applied = sorted(out.strip() for out, _ in results)
     # one migrated, the others found it done
-    assert applied == [""] * 7 + ["0001_initial,0002_org_config_counts"]
-    assert migration_rows(pg_url) == [(1, "0001_initial"), (2, "0002_org_config_counts")]
+    assert applied == [""] * 7 + ["0001_initial,0002_org_config_counts,0003_audit_subject"]
+    assert migration_rows(pg_url) == [
+        (1, "0001_initial"),
+        (2, "0002_org_config_counts"),
+        (3, "0003_audit_subject"),
+    ]
     with SyncHub(pg_url) as hub:
         hub.create_sync_config(VALID_INPUT, actor=USER)
 
@@ -111,7 +119,7 @@ def test_credentials_never_appear(pg_url: str, caplog: pytest.LogCaptureFixture)
     with SyncHub(pg_url, id_factory=lambda: "same") as hub:
         texts += [repr(hub), repr(hub.storage), hub.storage.url]
         hub.create_sync_config(VALID_INPUT, actor=USER)
-        with pytest.raises(StorageError) as duplicate:  # a driver error, with its details
+        with pytest.raises(Conflict) as duplicate:  # the driver's error is its cause
             hub.create_sync_config(VALID_INPUT, actor=USER)
     wrong = "not-the-password-4f1c"
     with pytest.raises(StorageError) as refused:  # the server says no
@@ -122,7 +130,8 @@ def test_credentials_never_appear(pg_url: str, caplog: pytest.LogCaptureFixture)
     for err in errors:
         texts += [str(err), repr(err), str(err.__cause__), repr(err.__cause__)]
     texts.append(caplog.text)
-    assert "duplicate key" in str(duplicate.value)
+    assert "duplicate key" in str(duplicate.value.__cause__)
+    assert "Key (id)=(same) already exists" in str(duplicate.value)
     assert "password authentication failed" in str(refused.value)
     assert 'invalid percent-encoded token: "***"' in str(malformed.value)
     for text in texts:

@@ -18,6 +18,9 @@ PUBLIC = {
     "NotFound",
     "Conflict",
     "StorageError",
+    "ConfigurationError",
+    "ConfigurationTypeError",
+    "EventEnvelope",
     "contracts",
     "signals",
 }

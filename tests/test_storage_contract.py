@@ -7,6 +7,7 @@ keys, outbox claims.
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -99,10 +100,10 @@ def test_exception_rolls_back(storage: Storage) -> None:
 
 
 def test_a_failing_write_rolls_back_the_whole_unit_of_work(storage: Storage) -> None:
-    from sync_sdk import StorageError
+    from sync_sdk import Conflict
 
     write(storage, 1)
-    with pytest.raises(StorageError), storage.unit_of_work() as uow:
+    with pytest.raises(Conflict, match="sync_1"), storage.unit_of_work() as uow:
         uow.configs.add(config(2), org_id="org-1", created_by="u", created_at=NOW)
         uow.audit.add(AuditRecord("k", "u", "org-1", "sync_2", "evt_2", NOW))
         uow.outbox.add(event(2))
@@ -123,6 +124,25 @@ def test_reads_are_scoped_to_the_org(storage: Storage) -> None:
         assert uow.configs.count() == 2
         assert [a.subject_id for a in uow.audit.list("org-2")] == ["sync_2"]
         assert len(uow.audit.list(None)) == 2
+
+
+def test_audit_records_page_and_filter_by_subject(storage: Storage) -> None:
+    for i in (4, 1, 3, 2):
+        write(storage, i, org="org-2" if i == 3 else "org-1")
+    with storage.unit_of_work(write=False) as uow:
+
+        def subjects(org: str | None, **arguments: Any) -> list[str]:
+            return [a.subject_id for a in uow.audit.list(org, **arguments)]
+
+        assert subjects("org-1") == ["sync_4", "sync_1", "sync_2"]  # the order written
+        assert subjects("org-1", limit=2) == ["sync_4", "sync_1"]
+        assert subjects("org-1", limit=1, offset=1) == ["sync_1"]
+        assert subjects("org-1", offset=2) == ["sync_2"]
+        assert subjects("org-1", offset=3) == []
+        assert subjects("org-1", subject_id="sync_1") == ["sync_1"]
+        assert subjects("org-1", subject_id="sync_3") == []  # org-2's
+        assert subjects(None, subject_id="sync_3") == ["sync_3"]
+        assert subjects(None, limit=2, offset=1) == ["sync_1", "sync_3"]
 
 
 def test_list_keeps_insertion_order(storage: Storage) -> None:
@@ -376,6 +396,7 @@ def test_sqlite_migrations_are_idempotent(tmp_path: Path) -> None:
         "0002_org_config_counts",
         "0003_count_configs_per_statement",
         "0004_outbox_pending",
+        "0005_audit_subject",
     ]
 
 

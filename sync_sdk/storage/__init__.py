@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from urllib.parse import parse_qsl, urlsplit
 
+from sync_sdk.errors import ConfigurationError, ConfigurationTypeError
 from sync_sdk.storage.base import (
     AuditRepository,
     ConfigRepository,
@@ -60,7 +61,14 @@ def redact_url(url: str) -> str:
 
 
 def open_storage(url: str) -> Storage:
-    """The storage backend for ``url`` (see the table above); ``ValueError`` if unknown."""
+    """The storage backend for ``url`` (see the table above).
+
+    An unknown scheme or option, or a bad option value, raises
+    :class:`~sync_sdk.errors.ConfigurationError` (a ``ValueError``); a ``url`` that is not a
+    string, :class:`~sync_sdk.errors.ConfigurationTypeError`.
+    """
+    if not isinstance(url, str):
+        raise ConfigurationTypeError(f"a storage URL must be a str, not {type(url).__name__}")
     scheme, _, rest = url.partition("://")
     scheme = scheme.lower()
     if scheme == "memory":
@@ -71,21 +79,28 @@ def open_storage(url: str) -> Storage:
         from sync_sdk.storage.sqlite import SqliteStorage
 
         path, _, query = rest.partition("?")
-        options = dict(parse_qsl(query))
+        # blank values kept: "?synchronous=" is a bad value, not the default
+        pairs = parse_qsl(query, keep_blank_values=True)
+        options = dict(pairs)
         path = path[1:] if path.startswith("/") else path
         unknown = set(options) - {"synchronous"}
         if unknown:
-            raise ValueError(f"unknown SQLite option(s): {', '.join(sorted(unknown))}")
+            raise ConfigurationError(
+                f"unknown SQLite URL option(s): {', '.join(sorted(unknown))}"
+                " (the one option is synchronous)"
+            )
+        if len(pairs) > len(options):
+            raise ConfigurationError("a SQLite URL option is given more than once")
         return SqliteStorage(path or ":memory:", synchronous=options.get("synchronous", "FULL"))
     if scheme in ("postgresql", "postgres"):
         try:
             from sync_sdk.storage.postgres import PostgresStorage
         except ImportError as exc:
-            raise ValueError(
+            raise ConfigurationError(
                 "the PostgreSQL backend needs its extra: pip install 'sync_sdk[postgres]'"
             ) from exc
         return PostgresStorage(url)
-    raise ValueError(
+    raise ConfigurationError(
         f"unknown storage URL {redact_url(url)!r}: use memory://, sqlite:///PATH or postgresql://"
     )
 

@@ -10,8 +10,10 @@ others, or durable, until ``commit()``; leaving its ``with`` block without commi
         uow.outbox.add(event)
         uow.commit()
 
-Backends raise :class:`~sync_sdk.errors.StorageError` for driver failures, and
-:class:`IdempotencyKeyTaken` when another transaction already holds an idempotency key.
+Backends raise :class:`~sync_sdk.errors.StorageError` for driver failures,
+:class:`IdempotencyKeyTaken` when another transaction already holds an idempotency key, and
+the :class:`~sync_sdk.errors.Conflict` of :func:`config_id_taken` when a config id is stored
+already (told by the primary key, not by a query before each insert).
 
 .. versionadded:: 0.1.0
 """
@@ -23,6 +25,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
+from sync_sdk.errors import Conflict
 from sync_sdk.models import SyncConfig
 from sync_sdk.records import AuditRecord, OutboxEvent
 
@@ -33,11 +36,25 @@ __all__ = [
     "OutboxRepository",
     "Storage",
     "UnitOfWork",
+    "config_id_taken",
 ]
 
 
 class IdempotencyKeyTaken(Exception):
     """Raised by ``configs.add`` when (org, idempotency key) is already stored."""
+
+
+def config_id_taken(config_id: str | None = None, *, detail: str = "") -> Conflict:
+    """The error for a config id that is stored already, or twice in one batch: the hub's
+    ``id_factory`` returned a used id. ``config_id`` when the backend can tell which one, and
+    the driver's ``detail`` when it names it.
+
+    A :class:`~sync_sdk.errors.Conflict` (409) rather than a ``StorageError`` (503): the store
+    works, and trying again with the same id fails again.
+    """
+    which = "a sync config id" if config_id is None else f"sync config id {config_id!r}"
+    message = f"{which} is already taken: the hub's id_factory must return unused ids"
+    return Conflict(f"{message} ({detail})" if detail else message)
 
 
 class ConfigRepository(Protocol):
@@ -93,8 +110,20 @@ class AuditRepository(Protocol):
 
     def add_many(self, records: Sequence[AuditRecord]) -> None: ...
 
-    def list(self, org_id: str | None) -> list[AuditRecord]:
-        """Audit records of ``org_id`` in the order written (``None``: every org)."""
+    def list(
+        self,
+        org_id: str | None,
+        *,
+        subject_id: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[AuditRecord]:
+        """Audit records of ``org_id`` in the order written (``None``: every org), only those
+        of ``subject_id`` when given, at most ``limit`` (``None``: all) from ``offset``.
+
+        The SQL backends index ``(org_id, subject_id)``: one subject's records are found
+        without reading the rest of its org.
+        """
         ...
 
     def count(self) -> int: ...

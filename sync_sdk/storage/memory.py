@@ -26,6 +26,7 @@ from sync_sdk.storage.base import (
     ConfigRepository,
     IdempotencyKeyTaken,
     OutboxRepository,
+    config_id_taken,
 )
 
 __all__ = ["MemoryStorage"]
@@ -45,6 +46,8 @@ class _State:
         self.by_org: dict[str, list[str]] = {}  # config ids of each org, in insertion order
         self.idempotency: dict[tuple[str, str], str] = {}
         self.audit: list[AuditRecord] = []
+        self.audit_by_org: dict[str, list[AuditRecord]] = {}
+        self.audit_by_subject: dict[tuple[str, str], list[AuditRecord]] = {}  # (org, subject)
         self.outbox: dict[str, OutboxEvent] = {}
 
 
@@ -65,7 +68,7 @@ class _Configs(ConfigRepository):
         uow = self._uow
         for config in configs:
             if config.id in uow.state.configs or config.id in uow.staged_ids:
-                raise StorageError(f"sync config id {config.id!r} already exists")
+                raise config_id_taken(config.id)
             if idempotency_key is not None:
                 key = (org_id, idempotency_key)
                 if key in uow.state.idempotency or key in uow.staged_keys:
@@ -102,8 +105,24 @@ class _Audit(AuditRepository):
     def add_many(self, records: Sequence[AuditRecord]) -> None:
         self._uow.audit_records.extend(records)
 
-    def list(self, org_id: str | None) -> list[AuditRecord]:
-        return [r for r in self._uow.state.audit if org_id is None or r.org_id == org_id]
+    def list(
+        self,
+        org_id: str | None,
+        *,
+        subject_id: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[AuditRecord]:
+        state = self._uow.state
+        if org_id is None:
+            records = state.audit
+            if subject_id is not None:
+                records = [r for r in records if r.subject_id == subject_id]
+        elif subject_id is None:
+            records = state.audit_by_org.get(org_id, [])
+        else:
+            records = state.audit_by_subject.get((org_id, subject_id), [])
+        return records[offset : None if limit is None else offset + limit]
 
     def count(self) -> int:
         return len(self._uow.state.audit)
@@ -167,6 +186,10 @@ class _MemoryUnitOfWork:
             if row.idempotency_key is not None:
                 state.idempotency[(row.org_id, row.idempotency_key)] = row.config.id
         state.audit.extend(self.audit_records)
+        for record in self.audit_records:
+            state.audit_by_org.setdefault(record.org_id, []).append(record)
+            subject = (record.org_id, record.subject_id)
+            state.audit_by_subject.setdefault(subject, []).append(record)
         for event in self.events:
             state.outbox[event.id] = event
         for event_id, until in self.leases:

@@ -50,6 +50,7 @@ from sync_sdk.storage.base import (
     ConfigRepository,
     IdempotencyKeyTaken,
     OutboxRepository,
+    config_id_taken,
 )
 from sync_sdk.storage.sqlite import config_from_row
 
@@ -157,9 +158,17 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             " EXECUTE FUNCTION sync_sdk_count_configs()",
         ),
     ),
+    (
+        3,
+        "0003_audit_subject",
+        # hub.audit_log(subject_id=...) finds one config's records, in order, without reading
+        # its whole org
+        ("CREATE INDEX audit_records_subject ON audit_records (org_id, subject_id, seq)",),
+    ),
 )
 
 _IDEMPOTENCY_INDEX = "sync_configs_idempotency"
+_CONFIG_KEY = "sync_configs_pkey"
 _CONFIG_COLUMNS = (
     "id, integration_id, connection_id, name, direction, source_object, target_object,"
     " schedule_enabled, schedule_cron, is_active, last_sync_at, field_mappings"
@@ -375,6 +384,9 @@ class _PostgresUnitOfWork:
             if exc.diag.constraint_name == _IDEMPOTENCY_INDEX:
                 key = min(k for _, k in keys) if keys else ""
                 raise IdempotencyKeyTaken(key) from exc
+            if exc.diag.constraint_name == _CONFIG_KEY:
+                detail = self._redactor(exc.diag.message_detail or "")
+                raise config_id_taken(detail=detail.strip()) from exc
             self._fail(exc)
         except psycopg.Error as exc:
             self._fail(exc)
@@ -475,12 +487,25 @@ class _Audit(AuditRepository):
         ]
         self._uow.stage_rows(_INSERT_AUDIT, _INSERT_AUDITS, rows)
 
-    def list(self, org_id: str | None) -> list[AuditRecord]:
+    def list(
+        self,
+        org_id: str | None,
+        *,
+        subject_id: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[AuditRecord]:
+        where = [
+            (column, value)
+            for column, value in (("org_id", org_id), ("subject_id", subject_id))
+            if value is not None
+        ]
         sql = "SELECT key, actor_id, org_id, subject_id, event_id, occurred_at FROM audit_records"
-        if org_id is None:
-            rows = self._uow.query(sql + " ORDER BY seq", ())
-        else:
-            rows = self._uow.query(sql + " WHERE org_id = %s ORDER BY seq", (org_id,))
+        if where:
+            sql += " WHERE " + " AND ".join(f"{column} = %s" for column, _ in where)
+        # LIMIT NULL is no limit
+        params = (*(value for _, value in where), limit, offset)
+        rows = self._uow.query(sql + " ORDER BY seq LIMIT %s OFFSET %s", params)
         return [AuditRecord(*row) for row in rows]
 
     def count(self) -> int:

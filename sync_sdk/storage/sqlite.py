@@ -32,7 +32,7 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from sync_sdk.errors import StorageError
+from sync_sdk.errors import ConfigurationError, ConfigurationTypeError, StorageError
 from sync_sdk.models import FieldMapping, SyncConfig, SyncDirection, converter
 from sync_sdk.records import AuditRecord, OutboxEvent
 from sync_sdk.storage.base import (
@@ -40,6 +40,7 @@ from sync_sdk.storage.base import (
     ConfigRepository,
     IdempotencyKeyTaken,
     OutboxRepository,
+    config_id_taken,
 )
 
 __all__ = ["SYNCHRONOUS_MODES", "SqliteStorage", "migrations"]
@@ -172,6 +173,12 @@ def _outbox_pending(db: sqlite_utils.Database) -> None:
         " SELECT id, claimed_until FROM outbox_events WHERE delivered_at IS NULL"
     )
     db.execute("DROP INDEX outbox_events_pending")
+
+
+@migrations(name="0005_audit_subject")
+def _audit_subject(db: sqlite_utils.Database) -> None:
+    # hub.audit_log(subject_id=...) finds one config's records without reading its whole org
+    db.execute("CREATE INDEX audit_records_subject ON audit_records (org_id, subject_id)")
 
 
 _CONFIG_COLUMNS = (
@@ -436,6 +443,8 @@ class _Configs(ConfigRepository):
         except sqlite3.IntegrityError as exc:
             if idempotency_key is not None and "idempotency_key" in str(exc):
                 raise IdempotencyKeyTaken(idempotency_key) from exc
+            if "sync_configs.id" in str(exc):  # the primary key
+                raise config_id_taken(rows[0][0] if len(rows) == 1 else None) from exc
             raise
         if rows:  # the org's total, in the same transaction (see migration 0003)
             self._conn.execute(_COUNT_CONFIGS, (org_id, len(rows)))
@@ -486,13 +495,24 @@ class _Audit(AuditRepository):
         ]
         _INSERT_AUDIT(self._conn, rows)
 
-    def list(self, org_id: str | None) -> list[AuditRecord]:
+    def list(
+        self,
+        org_id: str | None,
+        *,
+        subject_id: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[AuditRecord]:
+        where = [
+            (column, value)
+            for column, value in (("org_id", org_id), ("subject_id", subject_id))
+            if value is not None
+        ]
         sql = "SELECT key, actor_id, org_id, subject_id, event_id, occurred_at FROM audit_records"
-        params: tuple[str, ...] = ()
-        if org_id is not None:
-            sql += " WHERE org_id = ?"
-            params = (org_id,)
-        rows = self._conn.execute(sql + " ORDER BY seq", params).fetchall()
+        if where:
+            sql += " WHERE " + " AND ".join(f"{column} = ?" for column, _ in where)
+        params = (*(value for _, value in where), -1 if limit is None else limit, offset)
+        rows = self._conn.execute(sql + " ORDER BY seq LIMIT ? OFFSET ?", params).fetchall()
         return [
             AuditRecord(r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5])) for r in rows
         ]
@@ -668,9 +688,15 @@ class SqliteStorage:
         synchronous: str = "FULL",
         busy_timeout: float = 30.0,
     ) -> None:
+        if not isinstance(synchronous, str):
+            raise ConfigurationTypeError(
+                f"synchronous must be a str, not {type(synchronous).__name__}"
+            )
         synchronous = synchronous.upper()
         if synchronous not in SYNCHRONOUS_MODES:
-            raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}")
+            raise ConfigurationError(
+                f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)} (any case)"
+            )
         self.path = path
         self.url = "sqlite:///" + path
         self.synchronous = synchronous
