@@ -9,6 +9,40 @@ is the contract's camelCase. The renames live in one place, :func:`make_converte
     >>> cfg.to_dict()["integrationId"]
     'int-1'
 
+Every model of ContractSpec's integration-hub feature is here: the inputs of its six operations
+(``Create*Input``, :class:`AddFieldMappingInput`, :class:`TriggerSyncInput`,
+:class:`ListSyncRunsInput`), their outputs (:class:`Integration`, :class:`Connection`,
+:class:`SyncConfig`, :class:`FieldMapping`, :class:`SyncRun`, :class:`ListSyncRunsOutput`) and the
+enums they use, each field as the contract's TypeScript schema declares it. A field the schema
+marks optional has a default (``None``, or the schema's own default); a required one has none.
+The newer models are keyword-only, so that their fields keep the schema's order.
+
+**Validation facts.** What a type annotation cannot say about an input field is declared in its
+attrs ``metadata``, one vocabulary for every input model, from which the validator is built:
+
+=================  ==============================================================================
+key                meaning for the wire value
+=================  ==============================================================================
+``non_empty``      ``True``: a string with a character other than whitespace (ContractSpec's
+                   ``NonEmptyString``, made strict; also set on every required id, which
+                   sync_sdk has always refused blank)
+``json``           ``True``: any JSON value (null, boolean, number, string, list, object with
+                   string keys), kept as given, never coerced
+``min``, ``max``   integer bounds, both inclusive
+``cron``           ``True``: a standard 5-field cron expression (see ``validation.cron_problem``)
+``secret``         ``True``: never shown: not in ``repr``, an error message, an output model, an
+                   event, an audit record or a log line
+=================  ==============================================================================
+
+The rest comes from the annotation and the default: ``str``, ``bool``, ``int``, a ``StrEnum``
+(one of its values), a JSON field (``Any``); required when there is no default. Rules that
+join two fields (``scheduleCron`` is required when ``scheduleEnabled``; a TRANSFORM or COMPUTED
+mapping needs a ``transformExpression``, a CONSTANT one a ``constantValue``) are the model's,
+not a field's::
+
+    >>> [(f.name, dict(f.metadata)) for f in attrs.fields(ListSyncRunsInput)][2:]
+    [('limit', {'min': 1, 'max': 100}), ('offset', {'min': 0})]
+
 .. versionadded:: 0.1.0
 """
 
@@ -21,7 +55,7 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, Self
 
 import attrs
 import cattrs
@@ -29,12 +63,25 @@ from attrs import frozen
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 __all__ = [
+    "AddFieldMappingInput",
+    "AuthType",
+    "Connection",
+    "ConnectionStatus",
+    "CreateConnectionInput",
+    "CreateIntegrationInput",
     "CreateSyncConfigInput",
     "FieldMapping",
+    "Integration",
+    "IntegrationStatus",
+    "ListSyncRunsInput",
+    "ListSyncRunsOutput",
     "MappingType",
     "SyncConfig",
     "SyncDirection",
+    "SyncRun",
     "SyncStatus",
+    "TransportType",
+    "TriggerSyncInput",
     "camel_case",
     "converter",
     "make_converter",
@@ -79,6 +126,10 @@ class FieldMapping:
     mapping_type: MappingType
     is_required: bool
     transform_expression: str | None = None
+    # From the add input (integration.fieldMapping.add), for the run engine; JSON values
+    lookup_config: Any = None
+    constant_value: Any = None
+    default_value: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         """The wire (camelCase) dict of this mapping.
@@ -103,14 +154,16 @@ class CreateSyncConfigInput:
         False
     """
 
-    integration_id: str
-    connection_id: str
-    name: str
+    integration_id: str = attrs.field(metadata={"non_empty": True})
+    connection_id: str = attrs.field(metadata={"non_empty": True})
+    name: str = attrs.field(metadata={"non_empty": True})
     direction: SyncDirection
-    source_object: str
-    target_object: str
+    source_object: str = attrs.field(metadata={"non_empty": True})
+    target_object: str = attrs.field(metadata={"non_empty": True})
     schedule_enabled: bool = False
-    schedule_cron: str | None = None
+    schedule_cron: str | None = attrs.field(
+        default=None, metadata={"non_empty": True, "cron": True}
+    )
 
     @classmethod
     def from_dict(cls, data: object) -> CreateSyncConfigInput:
@@ -162,6 +215,216 @@ class SyncConfig:
         return converter().structure(data, cls)
 
 
+class IntegrationStatus(enum.StrEnum):
+    """The state of an integration (``integration.enum.ts``)."""
+
+    DRAFT = "DRAFT"
+    ACTIVE = "ACTIVE"
+    PAUSED = "PAUSED"
+    ERROR = "ERROR"
+    ARCHIVED = "ARCHIVED"
+
+
+class ConnectionStatus(enum.StrEnum):
+    """The state of a connection (``connection.enum.ts``)."""
+
+    PENDING = "PENDING"
+    CONNECTED = "CONNECTED"
+    DISCONNECTED = "DISCONNECTED"
+    ERROR = "ERROR"
+    EXPIRED = "EXPIRED"
+
+
+class AuthType(enum.StrEnum):
+    """How a connection authenticates (``connection.enum.ts``; lowercase values, as there)."""
+
+    API_KEY = "api_key"
+    OAUTH2 = "oauth2"
+    BEARER = "bearer"
+    HEADER = "header"
+    BASIC = "basic"
+    WEBHOOK_SIGNING = "webhook_signing"
+    SERVICE_ACCOUNT = "service_account"
+
+
+class TransportType(enum.StrEnum):
+    """The protocol spoken to the external system (``connection.enum.ts``)."""
+
+    REST = "rest"
+    MCP = "mcp"
+    WEBHOOK = "webhook"
+    SDK = "sdk"
+
+
+class _WireDict:
+    """``to_dict`` through the converter, for the feature's newer models.
+
+    An input model gets its validating ``from_dict`` with its validator, compiled from its
+    fields' metadata; until then it has none.
+    """
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire (camelCase) dict; every field is present, unset optional ones as ``None``."""
+        return converter().unstructure(self)  # type: ignore[no-any-return]
+
+
+class _WireModel(_WireDict):
+    """``to_dict`` and ``from_dict`` through the converter, for the newer output models."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Rebuild the model from its wire dict (stored or received data, trusted)."""
+        return converter().structure(data, cls)
+
+
+@frozen(kw_only=True)
+class CreateIntegrationInput(_WireDict):
+    """Input of ``integration.create`` (contract model ``CreateIntegrationInput``).
+
+    >>> CreateIntegrationInput(name="Slack", slug="slack", provider="slack").to_dict()
+    {'name': 'Slack', 'slug': 'slack', 'description': None, 'provider': 'slack', 'config': None, \
+'featureFlagKey': None}
+    """
+
+    name: str = attrs.field(metadata={"non_empty": True})
+    slug: str = attrs.field(metadata={"non_empty": True})
+    description: str | None = None
+    provider: str = attrs.field(metadata={"non_empty": True})
+    config: Any = attrs.field(default=None, metadata={"json": True})
+    feature_flag_key: str | None = None
+
+
+@frozen(kw_only=True)
+class Integration(_WireModel):
+    """An integration with an external system (contract model ``IntegrationModel``)."""
+
+    id: str
+    name: str
+    slug: str
+    description: str | None = None
+    provider: str
+    status: IntegrationStatus
+    created_at: datetime
+
+
+@frozen(kw_only=True)
+class CreateConnectionInput(_WireDict):
+    """Input of ``integration.connection.create`` (contract model ``CreateConnectionInput``).
+
+    ``credentials`` are secret: left out of ``repr`` here, and of every output model.
+
+    >>> CreateConnectionInput(integration_id="int-1", name="Prod", auth_type="oauth2",
+    ...     credentials={"clientId": "xxx"})
+    CreateConnectionInput(integration_id='int-1', name='Prod', auth_type='oauth2', \
+transport=None, auth_method=None, api_version=None, ownership_mode=None)
+    """
+
+    integration_id: str = attrs.field(metadata={"non_empty": True})
+    name: str = attrs.field(metadata={"non_empty": True})
+    # A string in the contract (not the AuthType enum, which types authMethod)
+    auth_type: str = attrs.field(metadata={"non_empty": True})
+    credentials: Any = attrs.field(
+        default=None, repr=False, metadata={"json": True, "secret": True}
+    )
+    transport: TransportType | None = None
+    auth_method: AuthType | None = None
+    api_version: str | None = None
+    ownership_mode: str | None = None
+
+
+@frozen(kw_only=True)
+class Connection(_WireModel):
+    """A connection to an external system (contract model ``ConnectionModel``).
+
+    It has no credentials field: credentials never appear in an output model.
+    """
+
+    id: str
+    integration_id: str
+    name: str
+    status: ConnectionStatus
+    auth_type: str
+    external_account_name: str | None = None
+    connected_at: datetime | None = None
+    last_health_check: datetime | None = None
+    health_status: str | None = None
+    transport: TransportType | None = None
+    auth_method: AuthType | None = None
+    api_version: str | None = None
+    ownership_mode: str | None = None
+
+
+@frozen(kw_only=True)
+class AddFieldMappingInput(_WireDict):
+    """Input of ``integration.fieldMapping.add`` (contract model ``AddFieldMappingInput``)."""
+
+    sync_config_id: str = attrs.field(metadata={"non_empty": True})
+    source_field: str = attrs.field(metadata={"non_empty": True})
+    target_field: str = attrs.field(metadata={"non_empty": True})
+    mapping_type: MappingType
+    transform_expression: str | None = None
+    lookup_config: Any = attrs.field(default=None, metadata={"json": True})
+    constant_value: Any = attrs.field(default=None, metadata={"json": True})
+    # Optional in the input, required in FieldMapping: an omitted one is False
+    is_required: bool = False
+    default_value: Any = attrs.field(default=None, metadata={"json": True})
+
+
+@frozen(kw_only=True)
+class TriggerSyncInput(_WireDict):
+    """Input of ``integration.sync.trigger`` (contract model ``TriggerSyncInput``)."""
+
+    sync_config_id: str = attrs.field(metadata={"non_empty": True})
+    # None: the sync config's own direction
+    direction: SyncDirection | None = None
+    full_sync: bool = False
+
+
+@frozen(kw_only=True)
+class ListSyncRunsInput(_WireDict):
+    """Input of ``integration.syncRun.list`` (contract model ``ListSyncRunsInput``).
+
+    >>> ListSyncRunsInput(sync_config_id="sync_1").to_dict()
+    {'syncConfigId': 'sync_1', 'status': None, 'limit': 20, 'offset': 0}
+    """
+
+    sync_config_id: str = attrs.field(metadata={"non_empty": True})
+    status: SyncStatus | None = None
+    limit: int = attrs.field(default=20, metadata={"min": 1, "max": 100})
+    offset: int = attrs.field(default=0, metadata={"min": 0})
+
+
+@frozen(kw_only=True)
+class SyncRun(_WireModel):
+    """One run of a sync config (contract model ``SyncRunModel``), also the event payload."""
+
+    id: str
+    sync_config_id: str
+    status: SyncStatus
+    direction: SyncDirection
+    trigger: str
+    records_processed: int
+    records_created: int
+    records_updated: int
+    records_failed: int
+    error_message: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    created_at: datetime
+
+
+@frozen(kw_only=True)
+class ListSyncRunsOutput(_WireModel):
+    """Output of ``integration.syncRun.list``: one page of ``runs`` and the ``total`` matching."""
+
+    runs: tuple[SyncRun, ...]
+    total: int
+
+
 @cache
 def _validator() -> Callable[[object], CreateSyncConfigInput]:
     # validation imports this module: bind it on first use, not on every call
@@ -176,7 +439,20 @@ def camel_case(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-_WIRE_MODELS = (FieldMapping, CreateSyncConfigInput, SyncConfig)
+_WIRE_MODELS = (
+    FieldMapping,
+    CreateSyncConfigInput,
+    SyncConfig,
+    CreateIntegrationInput,
+    Integration,
+    CreateConnectionInput,
+    Connection,
+    AddFieldMappingInput,
+    TriggerSyncInput,
+    ListSyncRunsInput,
+    SyncRun,
+    ListSyncRunsOutput,
+)
 
 
 def _enum_value(member: enum.StrEnum) -> str:

@@ -244,7 +244,7 @@ def test_page_reads_as_the_seed_in_its_sections() -> None:
     for heading, expected in SEED_SECTIONS.items():
         shown = [line.removeprefix("- ") for line in found[heading]]
         if heading == "Metadata":
-            assert shown[-1] == "File: sync_sdk/contracts/integration_hub.py"
+            assert shown[-1] == "File: sync_sdk/contracts/sync.py"
             shown = shown[:-1]
         assert shown == expected, heading
 

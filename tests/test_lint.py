@@ -178,13 +178,18 @@ def test_policy_auth_must_be_known() -> None:
     assert lint(c) == [Finding("policy.auth", "must be one of anonymous, user, admin; got 'root'")]
 
 
-def test_every_audit_key_is_an_emitted_event() -> None:
-    c = with_side_effects(audit=["integration.syncConfig.created", "integration.syncConfig.made"])
+def test_audit_keys_are_dotted_names_listed_once() -> None:
+    # An audit key names an action, not necessarily an emitted event: integration.sync.trigger
+    # audits "integration.sync.triggered" and emits "integration.sync.started"
+    audit = ["integration.syncConfig.created", "integration.syncConfig.made"]
+    assert lint(with_side_effects(audit=audit)) == []
+    c = with_side_effects(audit=[*audit, "created", "integration.syncConfig.made"])
     assert lint(c) == [
         Finding(
-            "side_effects.audit[integration.syncConfig.made]",
-            "is not an emitted event of this contract (side_effects.emits)",
-        )
+            "side_effects.audit[created]",
+            "must be dot-separated names, such as integration.syncConfig.created",
+        ),
+        Finding("side_effects.audit[integration.syncConfig.made]", "is listed twice"),
     ]
 
 

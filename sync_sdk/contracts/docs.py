@@ -16,7 +16,7 @@ snippet. ``sync-sdk docs`` writes one page per registered contract to ``docs/con
     - Stability: stable
     - Owners: @example.integration-hub
     - Tags: integration, sync, config, create
-    - File: sync_sdk/contracts/integration_hub.py
+    - File: sync_sdk/contracts/sync.py
 
 .. versionadded:: 0.1.0
 """
@@ -90,7 +90,7 @@ def contract_source(contract: OperationContract) -> ContractSource:
     >>> from sync_sdk.contracts import CREATE_SYNC_CONFIG
     >>> source = contract_source(CREATE_SYNC_CONFIG)
     >>> source.path, source.text.splitlines()[0]
-    ('sync_sdk/contracts/integration_hub.py', 'CREATE_SYNC_CONFIG = OperationContract(')
+    ('sync_sdk/contracts/sync.py', 'CREATE_SYNC_CONFIG = OperationContract(')
     """
     # A contract is data, not a function: find the module that binds it to a name with an
     # assignment (other modules only import it), then take that statement's source lines.

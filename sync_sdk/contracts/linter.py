@@ -21,6 +21,7 @@ validation, and checks the rest of the contract's shape too::
 from __future__ import annotations
 
 import enum
+import math
 import re
 import types
 import typing
@@ -64,10 +65,12 @@ def lint(contract: OperationContract) -> list[Finding]:
 
     Checks: meta (dotted key, semver version, kind, stability, owners starting with ``@``,
     non-blank tags, description, goal and context); io models; ``policy.auth``; every emitted
-    event (semver version, a payload model, non-blank ``when``) and every audit key (an emitted
-    event); acceptance scenarios (unique keys, non-empty given/when/then of non-blank, single-line
-    steps) and examples (unique keys, inputs valid under the input model's own validation,
-    outputs using only fields of the output model, with values of the right type).
+    event (semver version, a payload model, non-blank ``when``) and every audit key (a dotted
+    name, listed once); acceptance scenarios (unique keys, non-empty given/when/then of
+    non-blank, single-line steps) and examples (unique keys, inputs valid under the input model's
+    own validation, or its declared fields and their validation facts when it has no
+    ``from_dict`` yet; outputs using only fields of the output model, with values of the right
+    type).
 
         >>> from sync_sdk.contracts import CREATE_SYNC_CONFIG
         >>> lint(CREATE_SYNC_CONFIG)
@@ -140,12 +143,18 @@ def _side_effects(contract: OperationContract) -> Iterator[Finding]:
             yield Finding(path + ".payload", f"has no payload model; got {event.payload!r}")
         if _blank(event.when):
             yield Finding(path + ".when", "must say when the event is emitted")
+    # An audit key names the audited action: often an emitted event's key, but not always
+    # (integration.sync.trigger audits "integration.sync.triggered" and emits another key)
+    audited: set[str] = set()
     for key in contract.side_effects.audit:
-        if contract.emitted(key) is None:
+        path = f"side_effects.audit[{key}]"
+        if type(key) is not str or not _KEY.match(key):
             yield Finding(
-                f"side_effects.audit[{key}]",
-                "is not an emitted event of this contract (side_effects.emits)",
+                path, "must be dot-separated names, such as integration.syncConfig.created"
             )
+        elif key in audited:
+            yield Finding(path, "is listed twice")
+        audited.add(key)
 
 
 # -- acceptance -------------------------------------------------------------------------------
@@ -187,18 +196,72 @@ def _scenario(scenario: Scenario, path: str) -> Iterator[Finding]:
 
 def _example_input(model: type, value: object, path: str) -> Iterator[Finding]:
     from_dict = getattr(model, "from_dict", None)
+    if from_dict is None:
+        yield from _check_input(model, value, path)
+        return
     try:
-        if from_dict is not None:
-            from_dict(value)  # the SDK's own validation, exactly as a call would run it
-        else:
-            from sync_sdk.models import converter
-
-            converter().structure(value, model)
+        from_dict(value)  # the SDK's own validation, exactly as a call would run it
     except ValidationError as err:
         for issue in err.issues:
             yield Finding(_join(path, issue.path), f"{issue.message} [{issue.code}]")
     except Exception as exc:
         yield Finding(path, f"does not conform to {model.__name__}: {exc}")
+
+
+def _check_input(model: type, value: object, path: str) -> Iterator[Finding]:
+    """An input against a model without a validator of its own: its declared fields (type,
+    required, enum) and their validation facts (``non_empty``, ``json``, ``min``, ``max``,
+    ``cron``; see :mod:`sync_sdk.models`). Unknown keys first, then the fields in order; a null
+    counts as absent, as in the SDK's validation."""
+    if not isinstance(value, Mapping):
+        yield Finding(path, f"must be an object ({model.__name__}), not {_json_type(value)}")
+        return
+    hints = typing.get_type_hints(model)
+    fields = {camel_case(a.name): a for a in attrs.fields(model)}
+    for key in value:
+        if key not in fields:
+            yield Finding(
+                _join(path, str(key)),
+                f"is not a field of {model.__name__} (known fields: {', '.join(sorted(fields))})"
+                " [unknown_field]",
+            )
+    for key, attribute in fields.items():
+        item, where = value.get(key), _join(path, key)
+        if item is None:
+            if attribute.default is attrs.NOTHING:
+                yield Finding(where, "is required [required]")
+            continue
+        problems = list(_check_value(hints[attribute.name], item, where))
+        yield from problems or _check_facts(attribute.metadata, item, where)
+
+
+def _check_facts(facts: Mapping[str, Any], value: object, path: str) -> Iterator[Finding]:
+    if facts.get("non_empty") and isinstance(value, str) and not value.strip():
+        yield Finding(path, "must not be blank [blank]")
+    if facts.get("json") and not _is_json(value):
+        yield Finding(path, f"must be a JSON value, not {_json_type(value)} [invalid_json]")
+    if isinstance(value, int) and "min" in facts and value < facts["min"]:
+        yield Finding(path, f"must be at least {facts['min']}, got {value} [too_small]")
+    if isinstance(value, int) and "max" in facts and value > facts["max"]:
+        yield Finding(path, f"must be at most {facts['max']}, got {value} [too_large]")
+    if facts.get("cron") and isinstance(value, str):
+        from sync_sdk.validation import cron_problem
+
+        problem = cron_problem(value)
+        if problem is not None:
+            yield Finding(path, f"{problem} [invalid_cron]")
+
+
+def _is_json(value: object) -> bool:
+    if value is None or isinstance(value, bool | int | str):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_is_json(item) for item in value)
+    if isinstance(value, Mapping):
+        return all(type(k) is str and _is_json(v) for k, v in value.items())
+    return False
 
 
 def _example_output(model: type, value: object, path: str) -> Iterator[Finding]:
@@ -287,8 +350,10 @@ def _expected(annotation: Any, value: object) -> str | None:
         return None if type(value) is bool else "a boolean"
     if annotation is str:
         return None if type(value) is str else "a string"
-    if annotation in (int, float):
-        ok = isinstance(value, annotation) and not isinstance(value, bool)
+    if annotation is int:
+        return None if type(value) is int else "an integer"
+    if annotation is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
         return None if ok else "a number"
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         names = [str(m.value) for m in annotation]
