@@ -33,6 +33,7 @@ from sync_sdk.contracts.spec import EmittedEvent
 from sync_sdk.events import EventEnvelope
 from sync_sdk.models import SyncConfig
 from sync_sdk.records import Actor, Page
+from sync_sdk.signals import signal_for
 from sync_sdk.testing.harness import (
     CONFIG_ID_FORMAT,
     EventRecorder,
@@ -229,6 +230,12 @@ def _numbered(sync_scenario: SyncScenario, n: int) -> dict[str, Any]:
     data = dict(sync_scenario.default_input)
     data["name"] = f"{data.get('name', 'Sync')} {n}"
     return data
+
+
+@_given(parsers.re(r"the (?P<event_name>[A-Z]\w*) signal is muted"))
+def the_signal_is_muted(sync_scenario: SyncScenario, event_name: str) -> None:
+    """Mutes the event's blinker signal (``signal.muted()``) until the scenario ends."""
+    sync_scenario.stack.enter_context(signal_for(_declared_event(event_name).key).muted())
 
 
 @_given("a subscriber that fails on every event")
@@ -880,6 +887,21 @@ def the_second_subscriber_received(sync_scenario: SyncScenario, event_name: str)
         len(received) == 1 and received[0].payload == config,
         f"the second subscriber received {received!r}",
     )
+
+
+@_then("the event is marked delivered")
+def the_event_is_marked_delivered(sync_scenario: SyncScenario) -> None:
+    """Once the hub has written its delivery marks (``flush()``, also done by ``close()``), the
+    outbox row of each config created is delivered: it will not be sent again."""
+    configs, _ = sync_scenario.created_configs()
+    hub = sync_scenario.hub
+    hub.flush()
+    ids = {config.id for config in configs}
+    with hub.storage.unit_of_work(write=False) as uow:
+        rows = [e for e in uow.outbox.list() if e.subject_id in ids]
+    expect(len(rows) == len(ids), f"expected one outbox event per config of {ids}: {rows!r}")
+    pending = [e.id for e in rows if not e.delivered]
+    expect(not pending, f"these events are still pending after the hub's flush: {pending}")
 
 
 @_then("the event stays pending for redelivery")

@@ -237,6 +237,7 @@ Feature: integration.syncConfig.create beyond the contract
     And an audit record "integration.syncConfig.created" is written
     And SyncConfigCreated event is emitted
     And the SyncConfigCreated event's wire form and outbox row carry the config, its actor and its org
+    And the event is marked delivered
 
   Scenario: a rejected input is reported as problem details
     Given User is authenticated
@@ -312,6 +313,7 @@ Feature: integration.syncConfig.create beyond the contract
     And an audit record "integration.syncConfig.created" is written
     And SyncConfigCreated event is emitted
     And User's org has 3 sync configs
+    And the event is marked delivered
 
   Scenario: one invalid item rejects the whole batch, naming its index
     Given User is authenticated
@@ -353,3 +355,12 @@ Feature: integration.syncConfig.create beyond the contract
     And only the issue "blank" is reported at "idempotencyKey"
     And nothing is stored
     And no event is emitted
+
+  Scenario: with the signal muted, no event is sent and none waits for redelivery
+    Given User is authenticated
+    And the SyncConfigCreated signal is muted
+    When User creates sync config
+    Then Sync config is created
+    And an audit record "integration.syncConfig.created" is written
+    And no event is emitted
+    And the event is marked delivered
