@@ -33,6 +33,7 @@ from sync_sdk.signals import signal_for
 from sync_sdk.storage import Storage, open_storage, redact_url
 
 __all__ = [
+    "CONFIG_ID_FORMAT",
     "DEFAULT_TARGETS",
     "POSTGRES_ENV_VAR",
     "TARGETS_ENV_VAR",
@@ -56,6 +57,9 @@ POSTGRES_ENV_VAR = "SYNC_SDK_TEST_POSTGRES_URL"
 ALIASES = {"memory": "memory://", "sqlite-memory": "sqlite://", "sqlite-file": ""}
 #: The targets when none is chosen.
 DEFAULT_TARGETS = ("memory", "sqlite-memory", "sqlite-file")
+
+#: The form of a config id the SDK draws itself: ``sync_`` and 32 lowercase hex digits.
+CONFIG_ID_FORMAT = re.compile(r"sync_[0-9a-f]{32}")
 
 # Split on the commas that start a new target, so that a multi-host PostgreSQL URL
 # (postgresql://h1,h2/db) stays whole.
@@ -173,6 +177,16 @@ class ScenarioIds:
         config_id = self._pinned.pop(0) if self._pinned else new_config_id()
         self.issued.append(config_id)
         return config_id
+
+    def was_pinned(self, config_id: str) -> bool:
+        """Whether ``config_id`` is one a Given step pinned (else the SDK drew it).
+
+        >>> ids = ScenarioIds(shared=False)
+        >>> _ = ids.pin("sync-123")
+        >>> ids.was_pinned(ids()), ids.was_pinned(ids())
+        (True, False)
+        """
+        return config_id in self.pins.values()
 
 
 @frozen
@@ -353,7 +367,16 @@ class SyncScenario:
     def stored(self, caller: Actor | None = None) -> tuple[object, ...]:
         return _stored(self.hub.storage, self._orgs(caller))
 
-    def create(self, data: object, *, action: str = "User creates sync config") -> Call:
+    def create(
+        self,
+        data: object,
+        *,
+        action: str = "User creates sync config",
+        keywords: Mapping[str, Any] | None = None,
+    ) -> Call:
+        """Call ``create_sync_config`` with the wire mapping ``data``, as the caller, with the
+        idempotency key; with ``keywords``, call it with those snake_case keywords instead
+        (``data`` is then their wire form, what the Then steps compare with)."""
         call = Call(
             action,
             self.caller,
@@ -362,15 +385,67 @@ class SyncScenario:
             stored_before=self.stored(self.caller),
         )
         try:
-            call.result = self.hub.create_sync_config(
-                data,  # type: ignore[arg-type]  # wrong inputs are the point of some scenarios
+            if keywords is not None:
+                call.result = self.hub.create_sync_config(
+                    actor=self.caller, idempotency_key=self.idempotency_key, **keywords
+                )
+            else:
+                call.result = self.hub.create_sync_config(
+                    data,  # type: ignore[arg-type]  # wrong inputs are the point of some scenarios
+                    actor=self.caller,
+                    idempotency_key=self.idempotency_key,
+                )
+        except SyncSdkError as err:
+            call.error = err
+        self.calls.append(call)
+        return call
+
+    def create_batch(
+        self, items: object, *, action: str = "User creates sync configs in a batch"
+    ) -> Call:
+        """Call ``create_sync_configs`` with ``items``, as the caller."""
+        call = Call(
+            action,
+            self.caller,
+            items,
+            events_before=len(self.events.events),
+            stored_before=self.stored(self.caller),
+        )
+        try:
+            call.result = self.hub.create_sync_configs(
+                items,  # type: ignore[arg-type]
                 actor=self.caller,
-                idempotency_key=self.idempotency_key,
             )
         except SyncSdkError as err:
             call.error = err
         self.calls.append(call)
         return call
+
+    def list_configs(self, *, limit: object = None, offset: object = None, action: str) -> Call:
+        """Call ``list_sync_configs`` as the caller (its defaults for a None bound)."""
+        bounds = {k: v for k, v in (("limit", limit), ("offset", offset)) if v is not None}
+        call = Call(
+            action,
+            self.caller,
+            bounds,
+            events_before=len(self.events.events),
+            stored_before=self.stored(self.caller),
+        )
+        try:
+            call.result = self.hub.list_sync_configs(actor=self.caller, **bounds)  # type: ignore[arg-type]
+        except SyncSdkError as err:
+            call.error = err
+        self.calls.append(call)
+        return call
+
+    def use_hub_ids(self) -> SyncHub:
+        """From now on, call a hub that draws its own ids (no id factory) on the same store,
+        with the event recorder connected: the path every user's hub takes."""
+        hub = SyncHub(self.hub.storage)
+        self.stack.callback(hub.close)
+        self.events.connect(hub, self.stack)
+        self.hub = hub
+        return hub
 
     def read_as(self, actor: Actor, config_id: str, *, action: str) -> Call:
         call = Call(
@@ -399,22 +474,42 @@ class SyncScenario:
 
     def created(self) -> tuple[SyncConfig, Actor]:
         """The config the last create call returned, and who made it; AssertionError if it
-        failed."""
-        creates = self.creates()
-        expect(bool(creates), "User creates sync config was never called")
-        call = creates[-1]
-        expect(call.error is None, f"no sync config was created: {call.describe()}")
+        failed (or was a batch)."""
+        configs, caller = self.created_configs()
+        call = self.creates()[-1]
         expect(
             isinstance(call.result, SyncConfig),
             f"{call.action} returned {call.result!r}, not a SyncConfig",
         )
+        return configs[0], caller
+
+    def created_configs(self) -> tuple[list[SyncConfig], Actor]:
+        """The configs the last create call returned (one, or a batch's), and who made it;
+        AssertionError if it failed."""
+        creates = self.creates()
+        expect(bool(creates), "User creates sync config was never called")
+        call = creates[-1]
+        expect(call.error is None, f"no sync config was created: {call.describe()}")
+        configs = call.result if isinstance(call.result, list) else [call.result]
+        expect(
+            all(isinstance(c, SyncConfig) for c in configs),
+            f"{call.action} returned {call.result!r}, not sync configs",
+        )
         caller = call.caller
         if caller is None:
             raise AssertionError(f"{call.action} succeeded without an actor: {call.describe()}")
-        return call.result, caller
+        return configs, caller
 
     def created_ids(self) -> set[str]:
-        return {c.result.id for c in self.creates() if isinstance(c.result, SyncConfig)}
+        return {config.id for config in self.all_created()}
+
+    def all_created(self) -> list[SyncConfig]:
+        """Every config the scenario's create calls returned, in order (a replay's again)."""
+        configs: list[SyncConfig] = []
+        for call in self.creates():
+            result = call.result if isinstance(call.result, list) else [call.result]
+            configs.extend(c for c in result if isinstance(c, SyncConfig))
+        return configs
 
     def read_back(self, config_id: str, actor: Actor) -> SyncConfig | None:
         """The config as storage has it, read through a new connection when the store can be
