@@ -147,7 +147,9 @@ def text_problems(
     return issues
 
 
-def _text(path: str, value: object, issues: list[ValidationIssue]) -> str | None:
+def _text(
+    path: str, value: object, issues: list[ValidationIssue], bad: re.Pattern[str] = _BAD_CHARACTER
+) -> str | None:
     """A required string field: the value when usable, else None with its issues appended."""
     # The common case. A printable str holds no control, surrogate or format character and
     # no whitespace but " " (see str.isprintable), so it is blank only when all spaces.
@@ -162,7 +164,7 @@ def _text(path: str, value: object, issues: list[ValidationIssue]) -> str | None
     if value is None:
         issues.append(ValidationIssue(path, "required", "is required"))
         return None
-    return _string(path, value, issues)
+    return _string(path, value, issues, bad=bad)
 
 
 def _direction_problem(value: object, issues: list[ValidationIssue]) -> None:
@@ -307,7 +309,7 @@ def create_input_fields(data: object) -> InputFields:
             issues.append(
                 ValidationIssue("scheduleCron", "required", "is required when scheduleEnabled")
             )
-    elif _string("scheduleCron", cron, issues, bad=_BAD_CRON_CHARACTER) is not None:
+    elif _text("scheduleCron", cron, issues, _BAD_CRON_CHARACTER) is not None:
         problem = cron_problem(cron)
         if problem is not None:
             issues.append(ValidationIssue("scheduleCron", "invalid_cron", problem))
