@@ -24,6 +24,7 @@ matching builtin, so ``except ValueError`` keeps working for callers that know n
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -41,7 +42,38 @@ __all__ = [
     "SyncSdkError",
     "ValidationError",
     "ValidationIssue",
+    "safe_repr",
 ]
+
+#: Issues that ``str(ValidationError)`` shows; ``.issues`` keeps them all.
+SHOWN_ISSUES = 20
+
+
+def safe_repr(value: object, limit: int = 80) -> str:
+    r"""A repr of a caller's value fit for a message: at most ``limit`` characters, encodable as
+    UTF-8, and never raising (a huge int, a lone surrogate, a broken ``__repr__``).
+
+    >>> safe_repr("sync_1"), safe_repr(10**5000), safe_repr("\ud800")
+    ("'sync_1'", '<int of 5001 digits>', "'\\ud800'")
+    >>> safe_repr("x" * 1000, limit=10)
+    "'xxxxxx..."
+    """
+    if type(value) is int and value.bit_length() > 3 * limit:
+        # str() of such an int is slow, or refused past sys.get_int_max_str_digits()
+        digits = math.floor(value.bit_length() * math.log10(2)) + 1  # or one more than it has
+        if digits > 10_000:
+            return f"<int of about {digits} digits>"
+        digits -= abs(value) < 10 ** (digits - 1)
+        return f"<int of {digits} digits>"
+    if type(value) is str:
+        value = value[:limit]  # repr() escapes controls and surrogates
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__} object>"
+    if not text.isascii():
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @frozen
@@ -94,6 +126,9 @@ class SyncSdkError(Exception):
 class ValidationError(SyncSdkError, ValueError):
     """The input breaks the contract's schema; ``.issues`` names every problem and its path.
 
+    ``str()`` (and the problem's ``detail``) shows the first 20 issues and how many more there
+    are; ``.issues`` and ``to_problem()["issues"]`` hold every one.
+
     >>> err = ValidationError([ValidationIssue("name", "blank", "must not be blank")])
     >>> err.issues[0].path
     'name'
@@ -108,8 +143,11 @@ class ValidationError(SyncSdkError, ValueError):
         super().__init__(self.issues)
 
     def __str__(self) -> str:  # built on demand: rejecting input stays cheap
-        lines = "; ".join(f"{i.path or '<input>'}: {i.message} [{i.code}]" for i in self.issues)
-        return f"{len(self.issues)} validation issue(s): {lines}"
+        shown = self.issues[:SHOWN_ISSUES]
+        lines = "; ".join(f"{i.path or '<input>'}: {i.message} [{i.code}]" for i in shown)
+        more = len(self.issues) - len(shown)
+        tail = f"; ... and {more} more (all of them in .issues)" if more else ""
+        return f"{len(self.issues)} validation issue(s): {lines}{tail}"
 
     @property
     def detail(self) -> str:

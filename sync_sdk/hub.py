@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -43,6 +44,7 @@ from sync_sdk.errors import (
     PermissionDenied,
     ValidationError,
     ValidationIssue,
+    safe_repr,
 )
 from sync_sdk.events import EventEnvelope, declared_version, deliver, listening, send
 from sync_sdk.ids import new_id, new_ids
@@ -51,7 +53,7 @@ from sync_sdk.records import Actor, AuditRecord, OutboxEvent, Page
 from sync_sdk.signals import signal_for
 from sync_sdk.storage import Storage, default_storage_url, open_storage
 from sync_sdk.storage.base import IdempotencyKeyTaken
-from sync_sdk.validation import MAX_STRING_LENGTH, InputFields, create_input_fields
+from sync_sdk.validation import InputFields, create_input_fields, text_problems
 
 __all__ = ["SyncHub"]
 
@@ -64,6 +66,7 @@ _MAX_REDELIVER = 10_000  # claimed events are held in memory, and delivered with
 _MAX_LEASE = 86_400  # seconds: a day
 # Both SQL backends count rows in 64-bit integers: a larger offset is past the end all the same
 _MAX_OFFSET = 2**63 - 1
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")  # NUL (PostgreSQL text), lone surrogates
 
 
 def _utc_now() -> datetime:
@@ -83,27 +86,26 @@ def _authorize(actor: object, auth: Auth) -> Actor:
         raise AuthenticationRequired(
             f"this operation requires an authenticated actor (policy auth: {auth})"
         )
+    user_id, org_id = actor.id, actor.org_id
+    # the ids are written and queried: the input's character rules apply (no length limit);
+    # printable text has none of the characters they refuse
+    if not (user_id.isprintable() and org_id.isprintable()):
+        issues = text_problems("actor.id", user_id, max_length=None)
+        issues += text_problems("actor.orgId", org_id, max_length=None)
+        if issues:
+            raise ValidationError(issues)
     if auth == "admin" and "admin" not in actor.roles:
         raise PermissionDenied("this operation requires an admin actor (policy auth: admin)")
     return actor
 
 
 def _check_idempotency_key(key: object) -> str | None:
+    """The key, held to the rules of the input's string fields."""
     if key is None:
         return None
-    problem = None
-    if type(key) is not str:
-        problem = ValidationIssue("idempotencyKey", "invalid_type", "must be a string")
-    elif not key.strip():
-        problem = ValidationIssue("idempotencyKey", "blank", "must not be blank")
-    elif len(key) > MAX_STRING_LENGTH or "\x00" in key:
-        problem = ValidationIssue(
-            "idempotencyKey",
-            "too_long" if len(key) > MAX_STRING_LENGTH else "invalid_characters",
-            f"must be at most {MAX_STRING_LENGTH} characters, without NUL",
-        )
-    if problem is not None:
-        raise ValidationError([problem])
+    issues = text_problems("idempotencyKey", key)
+    if issues:
+        raise ValidationError(issues)
     return key  # type: ignore[return-value]
 
 
@@ -465,11 +467,12 @@ class SyncHub:
         another org's config: no hint that it exists)."""
         user = _authorize(actor, "user")
         config = None
-        if type(config_id) is str:
+        # no config has an id that is not a str, nor one that a backend cannot store
+        if type(config_id) is str and not _UNSTORABLE.search(config_id):
             with self.storage.unit_of_work(write=False) as uow:
                 config = uow.configs.get(user.org_id, config_id)
         if config is None:
-            raise NotFound(f"sync config {config_id!r} not found")
+            raise NotFound(f"sync config {safe_repr(config_id)} not found")
         return config
 
     def list_sync_configs(

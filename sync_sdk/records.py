@@ -15,6 +15,8 @@ from typing import Any, Generic, TypeVar
 
 from attrs import field, frozen
 
+from sync_sdk.validation import is_blank
+
 __all__ = ["Actor", "AuditRecord", "OutboxEvent", "Page"]
 
 T = TypeVar("T")
@@ -42,13 +44,14 @@ class Actor:
 
     @property
     def is_authenticated(self) -> bool:
-        """A real identity: not anonymous, with a non-blank user id and org id."""
+        """A real identity: not anonymous, with a non-blank user id and org id (blank as in
+        :func:`~sync_sdk.validation.is_blank`: whitespace and invisible characters only)."""
         return (
             not self.is_anonymous
             and type(self.id) is str
             and type(self.org_id) is str
-            and bool(self.id.strip())
-            and bool(self.org_id.strip())
+            and not is_blank(self.id)
+            and not is_blank(self.org_id)
         )
 
     def to_dict(self) -> dict[str, Any]:

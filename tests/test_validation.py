@@ -104,7 +104,9 @@ def test_direction_of_wrong_type() -> None:
     assert issues_of(with_(direction=1)) == {("direction", "invalid_type")}
 
 
-@pytest.mark.parametrize("blank", ["", " ", "\t\n", "\u00a0\u2003"])
+@pytest.mark.parametrize(
+    "blank", ["", " ", "\t\n", "\u00a0\u2003", "\u200b", "\u200e\u202e", "\ufeff"]
+)
 @pytest.mark.parametrize(
     "field",
     ["integrationId", "connectionId", "name", "sourceObject", "targetObject", "scheduleCron"],
@@ -181,6 +183,11 @@ def test_standard_cron_accepted(expression: str) -> None:
         ("* * 32 * *", "not a valid"),
         ("* * * 13 *", "not a valid"),
         ("* * * * 8", "not a valid"),
+        ("*/100 * * * *", "a step must be 1..60"),
+        ("0-59/61 * * * *", "a step must be 1..60"),
+        ("0 0 * * */8", "a step must be 1..7"),
+        ("0\u30000 * * *", "ASCII"),
+        ("0\xa00 * * *", "ASCII"),
         ("* * * *", "4 fields"),
         ("@reboot", "macro"),
         ("@every 5m", "macro"),

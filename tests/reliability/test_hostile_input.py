@@ -34,7 +34,7 @@ HOSTILE = [
     "\u05e9\u05dc\u05d5\u05dd \u202eevil\u202c \u0645\u0631\u062d\u0628\u0627 \u200f",  # RTL
     "\U0001f600 \U0001f468\u200d\U0001f469\u200d\U0001f467 \U0001d518\U0001d52b \U0010fffd",
     "\ufeffBOM \u200bzero-width \u00a0nbsp \u2028line-separator \ufffd",
-    "tab\there\nnewline\rreturn\x1b[31mansi\x7fdel",
+    # (control characters are refused, not stored: see tests/test_hardening_input.py)
     "x" * MAX_STRING_LENGTH,
     "\U0001f600" * MAX_STRING_LENGTH,  # 1024 characters, 4096 bytes of UTF-8
     "e\u0301" * (MAX_STRING_LENGTH // 2),
