@@ -18,6 +18,8 @@ import pytest
 import sqlite_utils
 
 from sync_sdk import StorageError, SyncHub
+from sync_sdk.events import EventEnvelope
+from sync_sdk.signals import sync_config_created
 from sync_sdk.storage import open_storage
 from sync_sdk.storage.sqlite import SqliteStorage, migrations
 
@@ -248,3 +250,83 @@ def test_pool_timeout_is_not_passed_to_libpq() -> None:
         SyncHub(url)
     assert "pool_timeout" not in str(info.value.__cause__)
     assert "s3cret" not in str(info.value)
+
+
+# -- close() while receivers are running -----------------------------------------------------
+
+
+def test_close_waits_for_a_delivery_in_progress_and_a_second_close_does_nothing(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'configs.db'}"
+    hub = SyncHub(url)
+    entered, release = threading.Event(), threading.Event()
+    received: list[EventEnvelope] = []
+
+    def receiver(sender: object, *, event: EventEnvelope) -> None:
+        entered.set()
+        release.wait(30)
+        received.append(event)
+
+    errors: list[BaseException] = []
+
+    def run(call: object) -> None:
+        try:
+            call()  # type: ignore[operator]
+        except BaseException as exc:
+            errors.append(exc)
+
+    creating = threading.Thread(
+        target=run, args=(lambda: hub.create_sync_config(VALID_INPUT, actor=USER),)
+    )
+    closing = threading.Thread(target=run, args=(hub.close,))
+    with sync_config_created.connected_to(receiver):
+        creating.start()
+        assert entered.wait(30)
+        closing.start()
+        closing.join(2)  # time for close() to finish, if it did not wait for the receiver
+        if closing.is_alive():  # it waits: a create now is refused, not left half-delivered
+            with pytest.raises(StorageError, match="hub is closed"):
+                hub.create_sync_config(VALID_INPUT, actor=USER)
+        release.set()
+        creating.join(30)
+        closing.join(30)
+    assert errors == []
+    assert len(received) == 1
+    hub.close()  # a second close does nothing
+    with SyncHub(url) as reopened:
+        assert counts(reopened)[0] == 1
+        assert reopened.redeliver_pending() == 0  # the event was marked delivered
+
+
+def test_a_receiver_may_close_the_hub(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'configs.db'}"
+    hub = SyncHub(url)
+
+    def receiver(sender: object, *, event: EventEnvelope) -> None:
+        hub.close()  # on the delivering thread: must not wait for its own delivery
+
+    done: list[object] = []
+    with sync_config_created.connected_to(receiver):
+        thread = threading.Thread(
+            target=lambda: done.append(hub.create_sync_config(VALID_INPUT, actor=USER))
+        )
+        thread.start()
+        thread.join(30)
+    assert not thread.is_alive() and len(done) == 1
+    hub.close()  # closed already: nothing to do, no error
+    with pytest.raises(StorageError):
+        hub.create_sync_config(VALID_INPUT, actor=USER)
+    with SyncHub(url) as reopened:
+        # its event could not be marked after the storage closed: delivered again, not lost
+        assert reopened.redeliver_pending() == 1
+
+
+def test_calls_after_close_are_storage_errors(tmp_path: Path) -> None:
+    hub = SyncHub(f"sqlite:///{tmp_path / 'configs.db'}")
+    hub.close()
+    hub.close()
+    with pytest.raises(StorageError, match="closed"):
+        hub.create_sync_config(VALID_INPUT, actor=USER)
+    with pytest.raises(StorageError, match="closed"):
+        hub.list_sync_configs(actor=USER)
