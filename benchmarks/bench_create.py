@@ -20,6 +20,11 @@ does not decide the result. The ratio of the whole run's throughputs, the rounds
 each side's slowest create are printed below the table, so that a stall that is the SDK's own
 shows.
 
+On PostgreSQL the bench works in a schema of its own, ``sync_sdk_bench_<hex>``, created at start
+in the URL's database (its user needs CREATE on it), set as the search_path of the SDK's and the
+raw baseline's connections, and dropped with everything in it at the end, also when the run
+fails or is interrupted: the database is left as it was found.
+
 The batch line compares ``create_sync_configs`` (batches of 100) with single calls on a SQLite
 file with synchronous=FULL; beside it, raw sqlite3 does the same comparison on a file of its
 own (``executemany`` batches against one create per transaction), so that the table shows what
@@ -40,11 +45,12 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sync_sdk import Actor, CreateSyncConfigInput, SyncHub, ValidationError, signals
 from sync_sdk.storage import open_storage
@@ -198,7 +204,7 @@ def raw_postgres(url: str) -> Callable[[], None]:
 
     conn = psycopg.connect(url, autocommit=True, prepare_threshold=0)
     conn.execute("SET TIME ZONE 'UTC'")
-    # the bench starts from empty tables: the SDK's schema, created by its migrations
+    # the bench's own schema (see postgres_schema), empty: the SDK's migrations create its tables
     open_storage(url).close()
 
     def create() -> None:
@@ -210,6 +216,53 @@ def raw_postgres(url: str) -> Callable[[], None]:
             conn.execute(_PG_OUTBOX, outbox)
 
     return create
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """``url`` whose sessions use ``schema``: ``-csearch_path`` added to its ``options`` (after
+    any the URL has: the last setting wins), or as a new ``options`` parameter."""
+    option = f"-csearch_path={schema}"
+    base, _, query = url.partition("?")
+    params = query.split("&") if query else []
+    for index, param in enumerate(params):
+        name, _, value = param.partition("=")
+        if name == "options":
+            params[index] = f"options={value}{quote(' ' + option, safe='')}"
+            break
+    else:
+        params.append(f"options={quote(option, safe='')}")
+    return f"{base}?{'&'.join(params)}"
+
+
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    """``url`` pointed at a new, empty schema of the bench's own, dropped with everything in it
+    on the way out, whatever ends the run (an error, Ctrl-C)."""
+    import psycopg
+
+    schema = f"sync_sdk_bench_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+        try:
+            # the run's sessions carry the schema's name, so that the end can find them
+            yield f"{with_search_path(url, schema)}&application_name={schema}"
+        finally:
+            # A session of the run that Ctrl-C left inside a transaction holds locks that the
+            # DROP would wait for: end the run's sessions first (a role may end its own)
+            try:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+                    " WHERE application_name = %s AND pid <> pg_backend_pid()",
+                    (schema,),
+                )
+                admin.execute("SET lock_timeout = '10s'")
+                admin.execute(f"DROP SCHEMA {schema} CASCADE")
+            except psycopg.Error as exc:
+                print(
+                    f"could not drop the bench's schema {schema} ({exc}): drop it with"
+                    f" DROP SCHEMA {schema} CASCADE",
+                    file=sys.stderr,
+                )
 
 
 # -- measurement -----------------------------------------------------------------------------
@@ -530,11 +583,14 @@ def main(argv: list[str] | None = None) -> int:
         args.rounds, args.ops_scale, args.memory_creates = 2, 0.05, 500
 
     failures: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="sync-sdk-bench-") as tmpdir:
+    with tempfile.TemporaryDirectory(prefix="sync-sdk-bench-") as tmpdir, ExitStack() as stack:
         tmp = Path(tmpdir)
+        postgres = args.postgres
+        if postgres and (not args.only or "postgresql" in args.only.split(",")):
+            postgres = stack.enter_context(postgres_schema(postgres))
         chosen = [
             b
-            for b in backends(tmp, args.postgres, args.ops_scale)
+            for b in backends(tmp, postgres, args.ops_scale)
             if not args.only or b.name in args.only.split(",")
         ]
         rows = bench_backends(chosen, args.rounds)

@@ -42,6 +42,7 @@ from sync_sdk.errors import (
     Conflict,
     NotFound,
     PermissionDenied,
+    StorageError,
     ValidationError,
     ValidationIssue,
     safe_repr,
@@ -223,6 +224,9 @@ class SyncHub:
         self._lock = threading.Lock()
         self._delivered: list[str] = []  # delivered events, marked in the next transaction
         self._in_flight: set[str] = set()  # committed events this hub is delivering now
+        self._closed = False
+        self._settled = threading.Condition(self._lock)  # close() waits on it for _in_flight
+        self._delivering = threading.local()  # .events: those this thread's receivers hold
         self._signal = signal_for(_CREATED.key)
         # The declared event, checked once here rather than for every config
         self._event = (_CREATED.key, declared_version(self.contract, _CREATED.key, SyncConfig))
@@ -300,6 +304,10 @@ class SyncHub:
         now = self._now()
         configs, event_ids, stored, audits = self._build(values, actor, now)
         request_hash = None if key is None else _request_hash(values[0])
+        with self._lock:  # in flight from here: close() waits for these events
+            if self._closed:
+                raise StorageError("hub is closed")
+            self._in_flight.update(event_ids)
         marks = self._take_delivered()
         committed = False
         try:
@@ -324,7 +332,6 @@ class SyncHub:
                 uow.outbox.add_many(stored)
                 if marks:
                     uow.outbox.mark_delivered(marks, now)
-                self._in_flight.update(event_ids)
                 uow.commit()
                 committed = True
                 marks = []
@@ -339,7 +346,7 @@ class SyncHub:
             if marks:
                 self._return_delivered(marks)
             if not committed:
-                self._in_flight.difference_update(event_ids)
+                self._settle(event_ids, ())
         self._publish(configs, event_ids, actor, now)
         return configs
 
@@ -397,18 +404,23 @@ class SyncHub:
         try:
             if listening(signal):
                 delivered = []
-                key, version = self._event
-                for config, event_id in zip(configs, event_ids, strict=True):
-                    event = EventEnvelope(
-                        event_id, key, version, now, config, actor.id, actor.org_id
-                    )
-                    if send(signal, self, event):
-                        delivered.append(event_id)
+                # a receiver that closes the hub must not wait for its own delivery
+                mine: set[str] | None = getattr(self._delivering, "events", None)
+                if mine is None:
+                    mine = self._delivering.events = set()
+                mine.update(event_ids)
+                try:
+                    key, version = self._event
+                    for config, event_id in zip(configs, event_ids, strict=True):
+                        event = EventEnvelope(
+                            event_id, key, version, now, config, actor.id, actor.org_id
+                        )
+                        if send(signal, self, event):
+                            delivered.append(event_id)
+                finally:
+                    mine.difference_update(event_ids)
         finally:
-            self._in_flight.difference_update(event_ids)
-            if delivered:
-                with self._lock:
-                    self._delivered.extend(delivered)
+            self._settle(event_ids, delivered)
 
     def redeliver_pending(self, *, limit: int = 1000, lease: float = 60.0) -> int:
         """Send every undelivered event again; returns how many were delivered this time.
@@ -537,7 +549,21 @@ class SyncHub:
                 self._return_delivered(marks)
 
     def close(self) -> None:
-        """Flush delivery marks and close the storage this hub opened from a URL."""
+        """Flush delivery marks and close the storage this hub opened from a URL.
+
+        Creates on other threads whose receivers are still running are waited for, so that
+        their events are marked delivered too; a create that starts once ``close()`` has begun
+        raises :class:`StorageError`. Closing a closed hub does nothing.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            # Not its own: a receiver closing the hub would wait for itself. Those events stay
+            # pending and are delivered again after reopening (at least once).
+            mine: set[str] = getattr(self._delivering, "events", set())
+            while not self._in_flight <= mine:
+                self._settled.wait()
         try:
             self.flush()
         finally:
@@ -562,6 +588,15 @@ class SyncHub:
         if now.tzinfo is UTC:
             return now
         return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+
+    def _settle(self, event_ids: list[str], delivered: Sequence[str]) -> None:
+        """``event_ids`` are no longer in flight; ``delivered`` get marked."""
+        with self._lock:
+            self._in_flight.difference_update(event_ids)
+            if delivered:
+                self._delivered.extend(delivered)
+            if self._closed:
+                self._settled.notify_all()
 
     def _take_delivered(self) -> list[str]:
         if not self._delivered:

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .conftest import postgres_schema_url
+
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_create.py"
 
 
@@ -27,3 +29,32 @@ def test_bench_create_quick_run() -> None:
     assert "raw sqlite3, same rows, same file settings: executemany batches" in out
     assert "RSS growth over 500 creates" in out
     assert "get_sync_config median:" in out and "at 3,000" in out
+
+
+def test_bench_create_leaves_the_postgres_database_as_it_found_it() -> None:
+    # The bench works in a schema of its own and drops it: the database it was pointed at
+    # (here a fresh test schema, first in the URL's search_path) keeps no table and no row.
+    import psycopg
+
+    url = postgres_schema_url()
+
+    def schemas() -> set[str]:
+        with psycopg.connect(url) as conn:
+            return {row[0] for row in conn.execute("SELECT nspname FROM pg_namespace")}
+
+    before = schemas()
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--quick", "--only", "postgresql", "--postgres", url],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "| postgresql |" in result.stdout
+    assert schemas() == before
+    with psycopg.connect(url) as conn:
+        tables = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        ).fetchall()
+    assert tables == []

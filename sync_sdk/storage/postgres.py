@@ -9,6 +9,18 @@ The URL is handed to libpq, so its query parameters work as documented there (``
 never leaves this module: :attr:`PostgresStorage.url`, ``repr()``, logs and error messages show
 ``***`` instead.
 
+One option is the SDK's own, and is taken out before the URL reaches libpq:
+``?pool_timeout=SECONDS`` (a positive number, default :data:`DEFAULT_POOL_TIMEOUT`, 5 s) is how
+long a call waits for a pooled connection before it raises
+:class:`~sync_sdk.errors.StorageError`. While the server is down or unreachable every call
+waits that long, so it is short: an embedded SDK runs inside its caller's request, which should
+fail in seconds rather than hang for psycopg_pool's default 30 s; 5 s still rides out a server
+restart or a pool that is busy for a moment. Unless the URL sets ``connect_timeout``, each
+connection attempt (at opening too) gives up after the same time, rounded up to whole seconds
+(libpq's minimum is 2), so that a host that drops packets does not hang the opening either::
+
+    hub = SyncHub("postgresql://app:secret@db.internal/sync?pool_timeout=2&sslmode=require")
+
 At start the versioned schema migrations (:data:`MIGRATIONS`) are applied under an advisory lock,
 so several processes may start at once against an empty database; each version is recorded in
 ``sync_sdk_migrations``. The tables and constraints are SQLite's (foreign keys, the partial
@@ -30,16 +42,17 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any, NoReturn
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sync_sdk.errors import StorageError
 from sync_sdk.models import FieldMapping, SyncConfig, converter
@@ -54,10 +67,13 @@ from sync_sdk.storage.base import (
 )
 from sync_sdk.storage.sqlite import config_from_row
 
-__all__ = ["MIGRATIONS", "MIGRATION_LOCK_ID", "PostgresStorage"]
+__all__ = ["DEFAULT_POOL_TIMEOUT", "MIGRATIONS", "MIGRATION_LOCK_ID", "PostgresStorage"]
 
 #: Advisory lock held while migrating: one process at a time changes the schema.
 MIGRATION_LOCK_ID = 0x5D5D_0001
+
+#: Seconds a call waits for a pooled connection unless the URL gives ``?pool_timeout=``.
+DEFAULT_POOL_TIMEOUT = 5.0
 
 #: The schema, version by version: ``(version, name, statements)``; applied in order, once.
 MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
@@ -251,6 +267,46 @@ def _outbox_from_row(row: Sequence[Any]) -> OutboxEvent:
     return OutboxEvent(
         row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8] is not None, row[9]
     )
+
+
+def _option_error(message: str) -> ValueError:
+    """The error for a bad option of the URL (one place names its type)."""
+    return ValueError(message)
+
+
+def _seconds(name: str, value: object) -> float:
+    """``value`` as a positive, finite number of seconds; else the error naming ``name``."""
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        shown = repr(value if not isinstance(value, str) else value[:40])
+        raise _option_error(f"{name} must be a positive number of seconds, not {shown}")
+    return seconds
+
+
+def _take_pool_timeout(url: str) -> tuple[str, float | None]:
+    """``url`` without its ``pool_timeout`` parameter (libpq would refuse it), and its value.
+
+    The other parameters are kept as written, byte for byte.
+    """
+    base, mark, query = url.partition("?")
+    if not mark:
+        return url, None
+    kept: list[str] = []
+    values: list[str] = []
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        if unquote_plus(name) == "pool_timeout":
+            values.append(unquote(value))
+        else:
+            kept.append(part)
+    if not values:
+        return url, None
+    if len(values) > 1:
+        raise _option_error("pool_timeout is given more than once in the URL")
+    return base + ("?" + "&".join(kept) if kept else ""), _seconds("pool_timeout", values[0])
 
 
 class _Redactor:
@@ -575,7 +631,18 @@ def migrate(conn: psycopg.Connection[Any]) -> list[str]:
             "CREATE TABLE IF NOT EXISTS sync_sdk_migrations (version integer PRIMARY KEY,"
             " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
         )
-        done = {row[0] for row in conn.execute("SELECT version FROM sync_sdk_migrations")}
+        rows = conn.execute(
+            "SELECT version, name FROM sync_sdk_migrations ORDER BY version"
+        ).fetchall()
+        done = {row[0] for row in rows}
+        if done - {version for version, _, _ in MIGRATIONS}:
+            # a newer sync_sdk's schema: writing to it with this version's SQL could corrupt it
+            (newest, newest_name), (ours, ours_name, _) = rows[-1], MIGRATIONS[-1]
+            raise StorageError(
+                f"the database was migrated by a newer sync_sdk: its newest migration is"
+                f" {newest} ({newest_name}), this sync_sdk knows up to {ours} ({ours_name});"
+                " upgrade sync_sdk to open it"
+            )
         for version, name, statements in MIGRATIONS:
             if version in done:
                 continue
@@ -596,8 +663,10 @@ def _use_utc(conn: psycopg.Connection[Any]) -> None:
 class PostgresStorage:
     """PostgreSQL through psycopg 3, with a pool of ``min_size``..``max_size`` connections.
 
-    Safe to share between threads: each unit of work takes its own connection from the pool
-    (waiting up to ``timeout`` seconds for one). Several processes may share the database.
+    Safe to share between threads: each unit of work takes its own connection from the pool,
+    waiting up to ``timeout`` seconds for one (by default the URL's ``pool_timeout``, else
+    :data:`DEFAULT_POOL_TIMEOUT`), then raising :class:`StorageError`. Several processes may
+    share the database.
 
         >>> from sync_sdk.storage.postgres import PostgresStorage
         >>> PostgresStorage("postgresql://app:secret@127.0.0.1:1/sync")  # doctest: +ELLIPSIS
@@ -613,25 +682,33 @@ class PostgresStorage:
     """
 
     def __init__(
-        self, url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 30.0
+        self, url: str, *, min_size: int = 1, max_size: int = 10, timeout: float | None = None
     ) -> None:
         self.url = redact_url(url)
         self._redactor = _Redactor(url)
         self._closed = False
+        url, url_timeout = _take_pool_timeout(url)
+        if timeout is not None:
+            url_timeout = _seconds("timeout", timeout)
+        #: Seconds a unit of work waits for a connection before :class:`StorageError`.
+        self.pool_timeout = DEFAULT_POOL_TIMEOUT if url_timeout is None else url_timeout
         try:
             options = conninfo_to_dict(url)
             connect_timeout: dict[str, Any] = {}
             if "connect_timeout" not in options:
-                connect_timeout["connect_timeout"] = 10
+                # whole seconds, at least libpq's 2: an unreachable host fails as a busy pool does
+                connect_timeout["connect_timeout"] = max(2, math.ceil(self.pool_timeout))
             with psycopg.connect(url, autocommit=True, **connect_timeout) as conn:
                 migrate(conn)
         except psycopg.Error as exc:
             raise self._redactor.error(f"cannot open PostgreSQL database {self.url}", exc) from exc
+        except StorageError as exc:
+            raise StorageError(f"cannot open PostgreSQL database {self.url}: {exc}") from exc
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url,
             min_size=min_size,
             max_size=max_size,
-            timeout=timeout,
+            timeout=self.pool_timeout,
             kwargs={"autocommit": True, "prepare_threshold": 0, **connect_timeout},
             configure=_use_utc,
             name="sync_sdk",
@@ -644,6 +721,10 @@ class PostgresStorage:
             raise StorageError("storage is closed")
         try:
             conn = self._pool.getconn()
+        except PoolTimeout as exc:
+            raise self._redactor.error(
+                f"no PostgreSQL connection within pool_timeout={self.pool_timeout:g} s", exc
+            ) from exc
         except psycopg.Error as exc:
             raise self._redactor.error("no PostgreSQL connection", exc) from exc
         uow = _PostgresUnitOfWork(conn, write, self._redactor)

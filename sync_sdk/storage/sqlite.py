@@ -8,7 +8,13 @@ mode with ``synchronous=FULL`` by default, so that a committed config survives a
     >>> from sync_sdk import SyncHub
     >>> hub = SyncHub("sqlite:///:memory:")
 
-The schema is versioned with sqlite-utils ``Migrations``. Write transactions start with
+The schema is versioned with sqlite-utils ``Migrations``. Opening a file reads which migrations
+it has, and takes the write lock only to apply missing ones, so a file that another process is
+writing to opens at once; a file migrated by a newer sync_sdk (a migration this version does
+not know) is refused with a :class:`~sync_sdk.errors.StorageError`. Each write transaction
+first checks that the file at the path is still the one opened: a file deleted or replaced under
+an open storage raises a ``StorageError`` rather than writing to the orphaned file, where
+nothing would ever read it again. Write transactions start with
 ``BEGIN IMMEDIATE`` rather than sqlite-utils' deferred ``db.atomic()``: a deferred transaction
 that reads and then writes can fail at once with "database is locked" when another process
 writes, whatever the busy timeout; taking the write lock first makes it wait instead.
@@ -21,6 +27,7 @@ from __future__ import annotations
 import functools
 import json
 import operator
+import os
 import sqlite3
 import threading
 import time
@@ -614,11 +621,12 @@ class _SqliteUnitOfWork:
 class _Transaction:
     """``with storage.unit_of_work():`` holds the storage's lock for one transaction."""
 
-    __slots__ = ("_begin", "_storage")
+    __slots__ = ("_begin", "_check_file", "_storage")
 
-    def __init__(self, storage: SqliteStorage, begin: str) -> None:
+    def __init__(self, storage: SqliteStorage, begin: str, *, check_file: bool = False) -> None:
         self._storage = storage
         self._begin = begin
+        self._check_file = check_file
 
     def __enter__(self) -> _SqliteUnitOfWork:
         storage = self._storage
@@ -626,6 +634,8 @@ class _Transaction:
         try:
             if storage._closed:
                 raise StorageError("storage is closed")
+            if self._check_file:
+                storage._check_file()
             storage._conn.execute(self._begin)
         except sqlite3.Error as exc:
             storage._lock.release()
@@ -652,6 +662,51 @@ class _Transaction:
             storage._lock.release()
         if isinstance(exc, sqlite3.Error):
             raise StorageError(f"SQLite error: {exc}") from exc
+
+
+def _file_id(path: str) -> tuple[int, int]:
+    stat = os.stat(path)
+    return stat.st_dev, stat.st_ino
+
+
+@functools.cache
+def _known_migrations() -> tuple[str, ...]:
+    """The names of the migrations this version knows, oldest first."""
+    # pending() on an empty database lists them all, through sqlite-utils' public API
+    conn = sqlite3.connect(":memory:")
+    try:
+        return tuple(m.name for m in migrations.pending(sqlite_utils.Database(conn)))
+    finally:
+        conn.close()
+
+
+def _pending_migrations(
+    db: sqlite_utils.Database, path: str, begin: str, *, apply: bool = False
+) -> bool:
+    """Whether ``db`` lacks migrations this version knows (applying them if ``apply``), in one
+    transaction started by ``begin``; :class:`StorageError` for a database migrated by a newer
+    sync_sdk, which this version could corrupt.
+    """
+    conn = db.conn
+    conn.execute(begin)
+    try:
+        applied = [m.name for m in migrations.applied(db)]
+        known = _known_migrations()
+        unknown = [name for name in applied if name not in known]
+        if unknown:
+            raise StorageError(
+                f"SQLite database {path!r} was migrated by a newer sync_sdk: its newest"
+                f" migration is {applied[-1]!r}, this sync_sdk knows up to {known[-1]!r};"
+                " upgrade sync_sdk to open it"
+            )
+        pending = len(applied) < len(known)
+        if pending and apply:
+            migrations.apply(db)
+        conn.execute("COMMIT")
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    return pending
 
 
 def _enable_wal(conn: sqlite3.Connection, timeout: float) -> None:
@@ -707,31 +762,53 @@ class SqliteStorage:
             conn = sqlite3.connect(
                 path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
             )
-            if path != ":memory:":
-                _enable_wal(conn, busy_timeout)
-            conn.execute(f"PRAGMA synchronous={synchronous}")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-            self.db = sqlite_utils.Database(conn, execute_plugins=False)
-            conn.execute("BEGIN IMMEDIATE")  # one process migrates at a time
             try:
-                migrations.apply(self.db)
-                conn.execute("COMMIT")
+                if path != ":memory:":
+                    _enable_wal(conn, busy_timeout)
+                conn.execute(f"PRAGMA synchronous={synchronous}")
+                conn.execute("PRAGMA foreign_keys=ON")
+                conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+                self.db = sqlite_utils.Database(conn, execute_plugins=False)
+                # A read first, the write lock (waiting for any other writer) only to migrate,
+                # checking again under it: another process may have migrated meanwhile
+                if _pending_migrations(self.db, path, "BEGIN"):
+                    _pending_migrations(self.db, path, "BEGIN IMMEDIATE", apply=True)
+                # (device, inode) of the file opened: each write checks the path still has it
+                # (absolute, as SQLite keeps it: a later chdir does not move the database)
+                self._file_path = os.path.abspath(path)
+                self._file = None if path in ("", ":memory:") else _file_id(self._file_path)
             except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                conn.close()
                 raise
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot open SQLite database {path!r}: {exc}") from exc
         self._conn = conn
         self._closed = False
         # One unit of work and two transaction objects, reused: the lock makes them exclusive
         self._uow = _SqliteUnitOfWork(conn)
-        self._write_tx = _Transaction(self, "BEGIN IMMEDIATE")
+        self._write_tx = _Transaction(self, "BEGIN IMMEDIATE", check_file=self._file is not None)
         self._read_tx = _Transaction(self, "BEGIN")
 
     def unit_of_work(self, *, write: bool = True) -> _Transaction:
         return self._write_tx if write else self._read_tx
+
+    def _check_file(self) -> None:
+        """Raise :class:`StorageError` when the path no longer leads to the file opened.
+
+        SQLite keeps writing to the file it has open: after the file is deleted (or replaced),
+        every write would go to an orphaned inode and be lost when the storage closes.
+        """
+        try:
+            same = _file_id(self._file_path) == self._file
+        except FileNotFoundError:
+            same = False
+        except OSError as exc:
+            raise StorageError(f"cannot check SQLite database {self.path!r}: {exc}") from exc
+        if not same:
+            raise StorageError(
+                f"SQLite database {self.path!r} was deleted or replaced after it was opened;"
+                " nothing was written: close this hub and open the file again"
+            )
 
     def close(self) -> None:
         with self._lock:
