@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import sqlite_utils
 
-from sync_sdk import StorageError, SyncHub
+from sync_sdk import ConfigurationError, StorageError, SyncHub
 from sync_sdk.events import EventEnvelope
 from sync_sdk.signals import sync_config_created
 from sync_sdk.storage import open_storage
@@ -238,7 +238,7 @@ def test_a_bad_pool_timeout_is_refused_before_connecting(value: str) -> None:
     pytest.importorskip("psycopg")
     # port 1: nothing listens there; the option is checked before any connection is tried
     url = f"postgresql://app:s3cret@127.0.0.1:1/sync?sslmode=disable&pool_timeout={value}"
-    with pytest.raises(ValueError, match="pool_timeout must be a positive number of seconds"):
+    with pytest.raises(ConfigurationError, match="pool_timeout must be a positive number"):
         SyncHub(url)
 
 

@@ -54,7 +54,7 @@ from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from sync_sdk.errors import StorageError
+from sync_sdk.errors import ConfigurationError, StorageError
 from sync_sdk.models import FieldMapping, SyncConfig, converter
 from sync_sdk.records import AuditRecord, OutboxEvent
 from sync_sdk.storage import redact_url
@@ -269,9 +269,9 @@ def _outbox_from_row(row: Sequence[Any]) -> OutboxEvent:
     )
 
 
-def _option_error(message: str) -> ValueError:
+def _option_error(message: str) -> ConfigurationError:
     """The error for a bad option of the URL (one place names its type)."""
-    return ValueError(message)
+    return ConfigurationError(message)
 
 
 def _seconds(name: str, value: object) -> float:
