@@ -102,7 +102,8 @@ def _string(
         )
         return None
     found = len(issues)
-    if is_blank(value):
+    blank = is_blank(value)
+    if blank:
         issues.append(ValidationIssue(path, "blank", "must not be blank"))
     if max_length is not None and len(value) > max_length:
         issues.append(
@@ -112,7 +113,9 @@ def _string(
                 f"must be at most {max_length} characters, got {len(value)}",
             )
         )
-    character = bad.search(value)
+    # a blank value is only blank, though its whitespace be "\t" or "\n": one issue, the one
+    # that says what to fix
+    character = None if blank else bad.search(value)
     if character is not None:
         issues.append(ValidationIssue(path, "invalid_characters", _character_problem(character)))
     return value if len(issues) == found else None
