@@ -65,7 +65,7 @@ from sync_sdk.storage.base import (
     OutboxRepository,
     config_id_taken,
 )
-from sync_sdk.storage.sqlite import config_from_row
+from sync_sdk.storage.sqlite import audit_query, config_from_row
 
 __all__ = ["DEFAULT_POOL_TIMEOUT", "MIGRATIONS", "MIGRATION_LOCK_ID", "PostgresStorage"]
 
@@ -551,17 +551,8 @@ class _Audit(AuditRepository):
         limit: int | None = None,
         offset: int = 0,
     ) -> list[AuditRecord]:
-        where = [
-            (column, value)
-            for column, value in (("org_id", org_id), ("subject_id", subject_id))
-            if value is not None
-        ]
-        sql = "SELECT key, actor_id, org_id, subject_id, event_id, occurred_at FROM audit_records"
-        if where:
-            sql += " WHERE " + " AND ".join(f"{column} = %s" for column, _ in where)
         # LIMIT NULL is no limit
-        params = (*(value for _, value in where), limit, offset)
-        rows = self._uow.query(sql + " ORDER BY seq LIMIT %s OFFSET %s", params)
+        rows = self._uow.query(*audit_query(org_id, subject_id, limit, offset, "%s"))
         return [AuditRecord(*row) for row in rows]
 
     def count(self) -> int:

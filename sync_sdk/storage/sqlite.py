@@ -390,6 +390,23 @@ def config_from_row(row: Sequence[Any]) -> SyncConfig:
     )
 
 
+def audit_query(
+    org_id: str | None, subject_id: str | None, limit: int | None, offset: int, mark: str
+) -> tuple[str, tuple[object, ...]]:
+    """The SELECT of a page of audit records, oldest first, and its parameters, written with
+    the driver's placeholder ``mark`` (shared with the other SQL backends)."""
+    where = [
+        (column, value)
+        for column, value in (("org_id", org_id), ("subject_id", subject_id))
+        if value is not None
+    ]
+    sql = "SELECT key, actor_id, org_id, subject_id, event_id, occurred_at FROM audit_records"
+    if where:
+        sql += " WHERE " + " AND ".join(f"{column} = {mark}" for column, _ in where)
+    sql += f" ORDER BY seq LIMIT {mark} OFFSET {mark}"
+    return sql, (*(value for _, value in where), limit, offset)
+
+
 def _outbox_from_row(row: Sequence[Any]) -> OutboxEvent:
     return OutboxEvent(
         id=row[0],
@@ -510,16 +527,9 @@ class _Audit(AuditRepository):
         limit: int | None = None,
         offset: int = 0,
     ) -> list[AuditRecord]:
-        where = [
-            (column, value)
-            for column, value in (("org_id", org_id), ("subject_id", subject_id))
-            if value is not None
-        ]
-        sql = "SELECT key, actor_id, org_id, subject_id, event_id, occurred_at FROM audit_records"
-        if where:
-            sql += " WHERE " + " AND ".join(f"{column} = ?" for column, _ in where)
-        params = (*(value for _, value in where), -1 if limit is None else limit, offset)
-        rows = self._conn.execute(sql + " ORDER BY seq LIMIT ? OFFSET ?", params).fetchall()
+        # LIMIT -1 is no limit
+        sql, params = audit_query(org_id, subject_id, -1 if limit is None else limit, offset, "?")
+        rows = self._conn.execute(sql, params).fetchall()
         return [
             AuditRecord(r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5])) for r in rows
         ]
