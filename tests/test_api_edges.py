@@ -275,6 +275,10 @@ def test_field_mapping_and_input_to_dict() -> None:
         "mappingType": "TRANSFORM",
         "isRequired": True,
         "transformExpression": "lower(email)",
+        # the add input's JSON values, which FieldMapping carries for the run engine
+        "lookupConfig": None,
+        "constantValue": None,
+        "defaultValue": None,
     }
     data = round_trip(CreateSyncConfigInput.from_dict(VALID_INPUT))
     assert type(data["direction"]) is str
