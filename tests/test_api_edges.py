@@ -9,6 +9,7 @@ import json
 import logging
 import math
 import sqlite3
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,6 +103,15 @@ def test_a_bad_storage_url_is_a_configuration_error(url: str, message: str, tmp_
 def test_open_storage_refuses_a_url_that_is_not_text() -> None:
     with pytest.raises(ConfigurationTypeError, match="int"):
         open_storage(5)  # type: ignore[arg-type]
+
+
+def test_without_its_driver_a_postgres_url_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sync_sdk.storage.postgres", None)  # its import now fails
+    with pytest.raises(ConfigurationError, match="install the `postgres` extra") as info:
+        open_storage("postgresql://app:s3cret@127.0.0.1:5432/sync")
+    # sync_sdk is not on a package index: no "pip install 'sync_sdk[postgres]'" to copy
+    assert "pip install" not in str(info.value)
+    assert "s3cret" not in str(info.value)
 
 
 def test_sqlite_storage_checks_its_synchronous_setting(tmp_path: Path) -> None:
@@ -265,6 +275,7 @@ def test_field_mapping_and_input_to_dict() -> None:
         "mappingType": "TRANSFORM",
         "isRequired": True,
         "transformExpression": "lower(email)",
+        # the add input's JSON values, which FieldMapping carries for the run engine
         "lookupConfig": None,
         "constantValue": None,
         "defaultValue": None,

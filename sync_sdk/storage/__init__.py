@@ -6,7 +6,7 @@ URL                                        backend
 ``memory://``                              :class:`~sync_sdk.storage.memory.MemoryStorage`
 ``sqlite://``, ``sqlite:///:memory:``      private in-memory SQLite
 ``sqlite:///configs.db``                   SQLite file (``?synchronous=NORMAL`` allowed)
-``postgresql://user:pw@host:5432/db``      PostgreSQL (``pip install 'sync_sdk[postgres]'``)
+``postgresql://user:pw@host:5432/db``      PostgreSQL (install the ``postgres`` extra)
 =========================================  ============================================
 
     >>> open_storage("memory://")
@@ -97,7 +97,7 @@ def open_storage(url: str) -> Storage:
             from sync_sdk.storage.postgres import PostgresStorage
         except ImportError as exc:
             raise ConfigurationError(
-                "the PostgreSQL backend needs its extra: pip install 'sync_sdk[postgres]'"
+                "the PostgreSQL backend needs psycopg: install the `postgres` extra of sync_sdk"
             ) from exc
         return PostgresStorage(url)
     raise ConfigurationError(

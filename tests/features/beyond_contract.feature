@@ -31,10 +31,11 @@ Feature: integration.syncConfig.create beyond the contract
       | sourceObject as a list   | sourceObject    | ["a"]  | sourceObject    | invalid_type |
 
     Examples: blank strings
-      | case                 | field         | value | path          | code  |
-      | name of spaces       | name          | "   " | name          | blank |
-      | empty integrationId  | integrationId | ""    | integrationId | blank |
-      | tab as targetObject  | targetObject  | "\t"  | targetObject  | blank |
+      | case                             | field         | value    | path          | code  |
+      | name of spaces                   | name          | "   "    | name          | blank |
+      | empty integrationId              | integrationId | ""       | integrationId | blank |
+      | zero-width space as targetObject | targetObject  | "\u200b" | targetObject  | blank |
+      | tab as sourceObject              | sourceObject  | "\t"     | sourceObject  | blank |
 
     Examples: unknown keys are rejected, not stripped
       | case                          | field              | value    | path               | code          |
