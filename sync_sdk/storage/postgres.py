@@ -1,6 +1,6 @@
 """The shared backend: PostgreSQL through psycopg 3 and a psycopg_pool connection pool.
 
-Install its extra (``pip install 'sync_sdk[postgres]'``), then give a hub the server's URL::
+Install sync_sdk with its ``postgres`` extra, then give a hub the server's URL::
 
     hub = SyncHub("postgresql://app:secret@127.0.0.1:5432/sync")
 

@@ -124,7 +124,7 @@ def _target_problem(target: StorageTarget) -> str | None:
         )
     needs = _SCHEMES[scheme.lower()]
     if needs and importlib.util.find_spec(needs) is None:
-        return f"{redact_url(target.url)!r} needs {needs}: pip install 'sync_sdk[postgres]'"
+        return f"{redact_url(target.url)!r} needs {needs} (the postgres extra of sync_sdk)"
     return None
 
 
