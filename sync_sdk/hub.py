@@ -158,19 +158,11 @@ def _subject_issue(subject_id: object) -> ValidationIssue | None:
             "subjectId", "invalid_type", f"must be a string, not {type(subject_id).__name__}"
         )
     # No stored id holds these, and the SQL drivers refuse them: say so, rather than fail there
-    if "\x00" in subject_id or (not subject_id.isascii() and _unencodable(subject_id)):
+    if _UNSTORABLE.search(subject_id):
         return ValidationIssue(
             "subjectId", "invalid_characters", "must be UTF-8 encodable text without NUL"
         )
     return None
-
-
-def _unencodable(text: str) -> bool:
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 def _checked_ids(factory: IdFactory) -> IdFactory:
