@@ -577,8 +577,10 @@ class SyncHub:
 
     def _now(self) -> datetime:
         now = self._clock()
-        if now.tzinfo is UTC:
+        if type(now) is datetime and now.tzinfo is UTC:
             return now
+        if not isinstance(now, datetime):
+            raise ConfigurationTypeError(f"clock must return a datetime, not {type(now).__name__}")
         return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
 
     def _settle(self, event_ids: list[str], delivered: Sequence[str]) -> None:

@@ -77,6 +77,14 @@ def test_a_clock_or_id_factory_that_cannot_be_called_is_refused(
         SyncHub("memory://", **{setting: value})  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("returned", ["2026-01-01T00:00:00+00:00", 1767225600, None])
+def test_a_clock_that_returns_no_datetime_writes_nothing(returned: object) -> None:
+    with SyncHub("memory://", clock=lambda: returned) as hub:  # type: ignore[arg-type,return-value]
+        with pytest.raises(ConfigurationTypeError, match="clock must return a datetime"):
+            hub.create_sync_config(VALID_INPUT, actor=USER)
+        assert counts(hub) == (0, 0, 0)
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [
