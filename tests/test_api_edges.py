@@ -265,6 +265,9 @@ def test_field_mapping_and_input_to_dict() -> None:
         "mappingType": "TRANSFORM",
         "isRequired": True,
         "transformExpression": "lower(email)",
+        "lookupConfig": None,
+        "constantValue": None,
+        "defaultValue": None,
     }
     data = round_trip(CreateSyncConfigInput.from_dict(VALID_INPUT))
     assert type(data["direction"]) is str
