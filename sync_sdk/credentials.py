@@ -37,15 +37,14 @@ path (``credentials.scopes[1]``) before anything is encrypted.
 from __future__ import annotations
 
 import json
-import math
 import os
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, NoReturn
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from sync_sdk.errors import SyncSdkError, ValidationError, ValidationIssue
+from sync_sdk.validation import json_issues
 
 __all__ = [
     "SECRET_KEY_VARIABLE",
@@ -60,11 +59,6 @@ SECRET_KEY_VARIABLE = "SYNC_SDK_SECRET_KEY"
 _GENERATE = (
     'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 )
-_MAX_DEPTH = 32
-_MAX_INT_DIGITS = 4000  # below Python's int-to-text limit (sys.get_int_max_str_digits)
-_TOO_MANY_DIGITS = 10**_MAX_INT_DIGITS
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_SHOWN_KEY_LENGTH = 60
 
 
 class SecretKeyInvalid(SyncSdkError, ValueError):
@@ -122,77 +116,6 @@ class CredentialsUnreadable(SyncSdkError):
 # ---------------------------------------------------------------- what credentials may hold
 
 
-def _shown(key: str) -> str:
-    """A key for a path: printable whatever it holds (a lone surrogate), and bounded."""
-    text = key.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text if len(text) <= _SHOWN_KEY_LENGTH else f"{text[:_SHOWN_KEY_LENGTH]}..."
-
-
-def _value_issues(value: object, path: str, depth: int, issues: list[ValidationIssue]) -> None:
-    # messages name the kind of a value, never the value: it may be a secret
-    if value is None or isinstance(value, bool):
-        return
-    if isinstance(value, str):
-        if _SURROGATE.search(value):
-            issues.append(
-                ValidationIssue(
-                    path,
-                    "invalid_characters",
-                    "must not contain a lone surrogate (UTF-8 cannot encode it)",
-                )
-            )
-        return
-    if isinstance(value, int):
-        if abs(value) >= _TOO_MANY_DIGITS:
-            issues.append(
-                ValidationIssue(
-                    path, "invalid_number", f"must have at most {_MAX_INT_DIGITS} digits"
-                )
-            )
-        return
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            issues.append(ValidationIssue(path, "invalid_number", "must be finite, not NaN or inf"))
-        return
-    if isinstance(value, dict | list | tuple) and depth >= _MAX_DEPTH:
-        issues.append(
-            ValidationIssue(path, "too_deep", f"must nest at most {_MAX_DEPTH} levels deep")
-        )
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                issues.append(
-                    ValidationIssue(
-                        path, "invalid_type", f"keys must be strings, not {type(key).__name__}"
-                    )
-                )
-                continue
-            item_path = f"{path}.{_shown(key)}"
-            if _SURROGATE.search(key):
-                issues.append(
-                    ValidationIssue(
-                        item_path,
-                        "invalid_characters",
-                        "key must not contain a lone surrogate (UTF-8 cannot encode it)",
-                    )
-                )
-            _value_issues(item, item_path, depth + 1, issues)
-        return
-    if isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _value_issues(item, f"{path}[{index}]", depth + 1, issues)
-        return
-    issues.append(
-        ValidationIssue(
-            path,
-            "invalid_type",
-            "must be a JSON value (an object, an array, a string, a number, true, false or "
-            f"null), not {type(value).__name__}",
-        )
-    )
-
-
 def credential_issues(credentials: object, path: str = "credentials") -> list[ValidationIssue]:
     """Every reason ``credentials`` is not a JSON object that can be encrypted, with its path.
 
@@ -211,9 +134,7 @@ def credential_issues(credentials: object, path: str = "credentials") -> list[Va
         return [
             ValidationIssue(path, "invalid_type", f"must be a JSON object (a dict), not {kind}")
         ]
-    issues: list[ValidationIssue] = []
-    _value_issues(credentials, path, 0, issues)
-    return issues
+    return json_issues(credentials, path)
 
 
 # ---------------------------------------------------------------- the cipher

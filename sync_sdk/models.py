@@ -38,10 +38,15 @@ The rest comes from the annotation and the default: ``str``, ``bool``, ``int``, 
 (one of its values), a JSON field (``Any``); required when there is no default. Rules that
 join two fields (``scheduleCron`` is required when ``scheduleEnabled``; a TRANSFORM or COMPUTED
 mapping needs a ``transformExpression``, a CONSTANT one a ``constantValue``) are the model's,
-not a field's::
+not a field's: its ``checks``, a tuple of :class:`RequiredWhen` and :class:`Check`::
 
     >>> [(f.name, dict(f.metadata)) for f in attrs.fields(ListSyncRunsInput)][2:]
     [('limit', {'min': 1, 'max': 100}), ('offset', {'min': 0})]
+    >>> CreateSyncConfigInput.checks
+    (RequiredWhen(field='schedule_cron', other='schedule_enabled', values=(True,)),)
+
+:func:`sync_sdk.validation.validator_for` compiles one validator per model from these
+declarations; every input model's ``from_dict`` is it.
 
 .. versionadded:: 0.1.0
 """
@@ -55,16 +60,19 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import attrs
 import cattrs
 from attrs import frozen
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from sync_sdk.transforms import template_problem, transform_problem
+
 __all__ = [
     "AddFieldMappingInput",
     "AuthType",
+    "Check",
     "Connection",
     "ConnectionStatus",
     "CreateConnectionInput",
@@ -76,6 +84,7 @@ __all__ = [
     "ListSyncRunsInput",
     "ListSyncRunsOutput",
     "MappingType",
+    "RequiredWhen",
     "SyncConfig",
     "SyncDirection",
     "SyncRun",
@@ -114,6 +123,54 @@ class SyncStatus(enum.StrEnum):
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
+
+
+@frozen
+class RequiredWhen:
+    """A model check: ``field`` (a Python name) is required when ``other`` holds one of
+    ``values`` (``True``, ``False`` or enum members). Issue code ``required``.
+
+    >>> RequiredWhen("schedule_cron", "schedule_enabled", (True,)).other
+    'schedule_enabled'
+
+    .. versionadded:: 0.2.0
+    """
+
+    field: str
+    other: str
+    values: tuple[object, ...]
+
+
+@frozen
+class Check:
+    """A model check: ``problem(*values)``, given the values of the fields ``uses`` once they
+    are all valid, says what is wrong with ``field`` (issue ``code``), or returns None.
+
+    >>> Check("b", "too_small", lambda a, b: "must be at least a" if b < a else None,
+    ...     ("a", "b")).code
+    'too_small'
+
+    .. versionadded:: 0.2.0
+    """
+
+    field: str
+    code: str
+    problem: Callable[..., str | None]
+    uses: tuple[str, ...]
+
+
+#: What a model's ``checks`` may hold.
+ModelCheck = RequiredWhen | Check
+
+
+def _expression_problem(mapping_type: MappingType, expression: str | None) -> str | None:
+    """A given expression is a COMPUTED mapping's template, else a transform of the vocabulary
+    (never evaluated: see :mod:`sync_sdk.transforms`)."""
+    if expression is None:
+        return None
+    if mapping_type is MappingType.COMPUTED:
+        return template_problem(expression)
+    return transform_problem(expression)
 
 
 @frozen
@@ -165,9 +222,15 @@ class CreateSyncConfigInput:
         default=None, metadata={"non_empty": True, "cron": True}
     )
 
+    checks: ClassVar[tuple[ModelCheck, ...]] = (
+        RequiredWhen("schedule_cron", "schedule_enabled", (True,)),
+    )
+
     @classmethod
     def from_dict(cls, data: object) -> CreateSyncConfigInput:
-        return _validator()(data)
+        """Validate a wire dict strictly and build the input (see the class's example)."""
+        validate: Callable[[object], CreateSyncConfigInput] = _validator(cls)
+        return validate(data)
 
     def to_dict(self) -> dict[str, Any]:
         """The wire (camelCase) dict of this input."""
@@ -257,17 +320,29 @@ class TransportType(enum.StrEnum):
 
 
 class _WireDict:
-    """``to_dict`` through the converter, for the feature's newer models.
-
-    An input model gets its validating ``from_dict`` with its validator, compiled from its
-    fields' metadata; until then it has none.
-    """
+    """``to_dict`` through the converter, for the feature's newer models."""
 
     __slots__ = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The wire (camelCase) dict; every field is present, unset optional ones as ``None``."""
         return converter().unstructure(self)  # type: ignore[no-any-return]
+
+
+class _WireInput(_WireDict):
+    """``to_dict``, and the validating ``from_dict`` compiled from the model's declared fields
+    and ``checks``, for the newer input models."""
+
+    __slots__ = ()
+
+    checks: ClassVar[tuple[ModelCheck, ...]] = ()
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Validate a wire dict strictly and build the input; raises
+        :class:`~sync_sdk.errors.ValidationError` naming every problem and its path."""
+        validate: Callable[[object], Self] = _validator(cls)
+        return validate(data)
 
 
 class _WireModel(_WireDict):
@@ -282,7 +357,7 @@ class _WireModel(_WireDict):
 
 
 @frozen(kw_only=True)
-class CreateIntegrationInput(_WireDict):
+class CreateIntegrationInput(_WireInput):
     """Input of ``integration.create`` (contract model ``CreateIntegrationInput``).
 
     >>> CreateIntegrationInput(name="Slack", slug="slack", provider="slack").to_dict()
@@ -312,7 +387,7 @@ class Integration(_WireModel):
 
 
 @frozen(kw_only=True)
-class CreateConnectionInput(_WireDict):
+class CreateConnectionInput(_WireInput):
     """Input of ``integration.connection.create`` (contract model ``CreateConnectionInput``).
 
     ``credentials`` are secret: left out of ``repr`` here, and of every output model.
@@ -359,7 +434,7 @@ class Connection(_WireModel):
 
 
 @frozen(kw_only=True)
-class AddFieldMappingInput(_WireDict):
+class AddFieldMappingInput(_WireInput):
     """Input of ``integration.fieldMapping.add`` (contract model ``AddFieldMappingInput``)."""
 
     sync_config_id: str = attrs.field(metadata={"non_empty": True})
@@ -373,9 +448,22 @@ class AddFieldMappingInput(_WireDict):
     is_required: bool = False
     default_value: Any = attrs.field(default=None, metadata={"json": True})
 
+    checks: ClassVar[tuple[ModelCheck, ...]] = (
+        RequiredWhen(
+            "transform_expression", "mapping_type", (MappingType.TRANSFORM, MappingType.COMPUTED)
+        ),
+        RequiredWhen("constant_value", "mapping_type", (MappingType.CONSTANT,)),
+        Check(
+            "transform_expression",
+            "invalid_expression",
+            _expression_problem,
+            ("mapping_type", "transform_expression"),
+        ),
+    )
+
 
 @frozen(kw_only=True)
-class TriggerSyncInput(_WireDict):
+class TriggerSyncInput(_WireInput):
     """Input of ``integration.sync.trigger`` (contract model ``TriggerSyncInput``)."""
 
     sync_config_id: str = attrs.field(metadata={"non_empty": True})
@@ -385,7 +473,7 @@ class TriggerSyncInput(_WireDict):
 
 
 @frozen(kw_only=True)
-class ListSyncRunsInput(_WireDict):
+class ListSyncRunsInput(_WireInput):
     """Input of ``integration.syncRun.list`` (contract model ``ListSyncRunsInput``).
 
     >>> ListSyncRunsInput(sync_config_id="sync_1").to_dict()
@@ -425,12 +513,14 @@ class ListSyncRunsOutput(_WireModel):
     total: int
 
 
-@cache
-def _validator() -> Callable[[object], CreateSyncConfigInput]:
+def _load_validator(model: type[Any]) -> Callable[[object], Any]:
     # validation imports this module: bind it on first use, not on every call
-    from sync_sdk.validation import validate_create_input
+    from sync_sdk.validation import validator_for
 
-    return validate_create_input
+    return validator_for(model)
+
+
+_validator: Callable[[Any], Callable[[object], Any]] = cache(_load_validator)
 
 
 def camel_case(name: str) -> str:

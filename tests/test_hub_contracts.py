@@ -684,42 +684,48 @@ def test_to_json_stays_json_dumps_with_mapping_json_values(found: list[FieldMapp
     assert SyncConfig.from_dict(json.loads(config.to_json())) == config
 
 
-# -- the linter on inputs without a validator yet -------------------------------------------------
+# -- the linter checks inputs with the models' compiled validators --------------------------------
 
 
 @pytest.mark.parametrize(
     ("contract", "change", "path", "message"),
     [
-        (LIST_SYNC_RUNS, {"limit": 0}, "limit", "must be at least 1, got 0 [too_small]"),
-        (LIST_SYNC_RUNS, {"limit": 101}, "limit", "must be at most 100, got 101 [too_large]"),
-        (LIST_SYNC_RUNS, {"offset": -1}, "offset", "must be at least 0, got -1 [too_small]"),
-        (LIST_SYNC_RUNS, {"limit": 10.0}, "limit", "must be an integer, not a number"),
+        (LIST_SYNC_RUNS, {"limit": 0}, "limit", "must be at least 1 [out_of_range]"),
+        (LIST_SYNC_RUNS, {"limit": 101}, "limit", "must be at most 100 [out_of_range]"),
+        (LIST_SYNC_RUNS, {"offset": -1}, "offset", "must be at least 0 [out_of_range]"),
+        (LIST_SYNC_RUNS, {"limit": 10.0}, "limit", "must be an integer, not float [invalid_type]"),
         (
             LIST_SYNC_RUNS,
             {"status": "done"},
             "status",
-            "must be one of PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, not a string",
+            "must be one of PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, got 'done' "
+            "[invalid_enum]",
         ),
         (CREATE_INTEGRATION, {"slug": "  "}, "slug", "must not be blank [blank]"),
         (
             CREATE_INTEGRATION,
             {"config": {1: "x"}},
             "config",
-            "must be a JSON value, not an object [invalid_json]",
+            "keys must be strings, not int [invalid_type]",
         ),
         (
             CREATE_CONNECTION,
             {"credentials": float("inf")},
             "credentials",
-            "must be a JSON value, not a number [invalid_json]",
+            "must be finite, not NaN or inf [invalid_number]",
         ),
         (
             CREATE_CONNECTION,
             {"transport": "REST"},
             "transport",
-            "must be one of rest, mcp, webhook, sdk, not a string",
+            "must be one of rest, mcp, webhook, sdk, got 'REST' [invalid_enum]",
         ),
-        (ADD_FIELD_MAPPING, {"isRequired": "yes"}, "isRequired", "must be a boolean, not a string"),
+        (
+            ADD_FIELD_MAPPING,
+            {"isRequired": "yes"},
+            "isRequired",
+            "must be a boolean, not str [invalid_type]",
+        ),
         (TRIGGER_SYNC, {"syncConfigId": ""}, "syncConfigId", "must not be blank [blank]"),
     ],
 )

@@ -21,7 +21,6 @@ validation, and checks the rest of the contract's shape too::
 from __future__ import annotations
 
 import enum
-import math
 import re
 import types
 import typing
@@ -36,6 +35,7 @@ from sync_sdk.contracts.registry import parse_semver
 from sync_sdk.contracts.spec import Auth, Example, Kind, OperationContract, Scenario, Stability
 from sync_sdk.errors import ValidationError
 from sync_sdk.models import camel_case
+from sync_sdk.validation import validator_for
 
 __all__ = ["Finding", "lint"]
 
@@ -68,9 +68,9 @@ def lint(contract: OperationContract) -> list[Finding]:
     event (semver version, a payload model, non-blank ``when``) and every audit key (a dotted
     name, listed once); acceptance scenarios (unique keys, non-empty given/when/then of
     non-blank, single-line steps) and examples (unique keys, inputs valid under the input model's
-    own validation, or its declared fields and their validation facts when it has no
-    ``from_dict`` yet; outputs using only fields of the output model, with values of the right
-    type).
+    own validation, ``from_dict``, or the validator compiled from its declared fields when it has
+    none, see :func:`~sync_sdk.validation.validator_for`; outputs using only fields of the output
+    model, with values of the right type).
 
         >>> from sync_sdk.contracts import CREATE_SYNC_CONFIG
         >>> lint(CREATE_SYNC_CONFIG)
@@ -196,9 +196,12 @@ def _scenario(scenario: Scenario, path: str) -> Iterator[Finding]:
 
 def _example_input(model: type, value: object, path: str) -> Iterator[Finding]:
     from_dict = getattr(model, "from_dict", None)
-    if from_dict is None:
-        yield from _check_input(model, value, path)
-        return
+    if from_dict is None:  # a model of the user's: the validator of its declared fields
+        try:
+            from_dict = validator_for(model)
+        except TypeError as exc:
+            yield Finding(path, f"cannot be checked: {exc}")
+            return
     try:
         from_dict(value)  # the SDK's own validation, exactly as a call would run it
     except ValidationError as err:
@@ -206,62 +209,6 @@ def _example_input(model: type, value: object, path: str) -> Iterator[Finding]:
             yield Finding(_join(path, issue.path), f"{issue.message} [{issue.code}]")
     except Exception as exc:
         yield Finding(path, f"does not conform to {model.__name__}: {exc}")
-
-
-def _check_input(model: type, value: object, path: str) -> Iterator[Finding]:
-    """An input against a model without a validator of its own: its declared fields (type,
-    required, enum) and their validation facts (``non_empty``, ``json``, ``min``, ``max``,
-    ``cron``; see :mod:`sync_sdk.models`). Unknown keys first, then the fields in order; a null
-    counts as absent, as in the SDK's validation."""
-    if not isinstance(value, Mapping):
-        yield Finding(path, f"must be an object ({model.__name__}), not {_json_type(value)}")
-        return
-    hints = typing.get_type_hints(model)
-    fields = {camel_case(a.name): a for a in attrs.fields(model)}
-    for key in value:
-        if key not in fields:
-            yield Finding(
-                _join(path, str(key)),
-                f"is not a field of {model.__name__} (known fields: {', '.join(sorted(fields))})"
-                " [unknown_field]",
-            )
-    for key, attribute in fields.items():
-        item, where = value.get(key), _join(path, key)
-        if item is None:
-            if attribute.default is attrs.NOTHING:
-                yield Finding(where, "is required [required]")
-            continue
-        problems = list(_check_value(hints[attribute.name], item, where))
-        yield from problems or _check_facts(attribute.metadata, item, where)
-
-
-def _check_facts(facts: Mapping[str, Any], value: object, path: str) -> Iterator[Finding]:
-    if facts.get("non_empty") and isinstance(value, str) and not value.strip():
-        yield Finding(path, "must not be blank [blank]")
-    if facts.get("json") and not _is_json(value):
-        yield Finding(path, f"must be a JSON value, not {_json_type(value)} [invalid_json]")
-    if isinstance(value, int) and "min" in facts and value < facts["min"]:
-        yield Finding(path, f"must be at least {facts['min']}, got {value} [too_small]")
-    if isinstance(value, int) and "max" in facts and value > facts["max"]:
-        yield Finding(path, f"must be at most {facts['max']}, got {value} [too_large]")
-    if facts.get("cron") and isinstance(value, str):
-        from sync_sdk.validation import cron_problem
-
-        problem = cron_problem(value)
-        if problem is not None:
-            yield Finding(path, f"{problem} [invalid_cron]")
-
-
-def _is_json(value: object) -> bool:
-    if value is None or isinstance(value, bool | int | str):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, list):
-        return all(_is_json(item) for item in value)
-    if isinstance(value, Mapping):
-        return all(type(k) is str and _is_json(v) for k, v in value.items())
-    return False
 
 
 def _example_output(model: type, value: object, path: str) -> Iterator[Finding]:
