@@ -149,6 +149,9 @@ class ValidationError(SyncSdkError, ValueError):
         tail = f"; ... and {more} more (all of them in .issues)" if more else ""
         return f"{len(self.issues)} validation issue(s): {lines}{tail}"
 
+    def __repr__(self) -> str:  # bounded as str() is (tracebacks and loggers may repr it)
+        return f"{type(self).__name__}({str(self)!r})"
+
     @property
     def detail(self) -> str:
         return str(self)

@@ -339,6 +339,7 @@ def test_the_message_of_a_huge_batch_is_capped_and_the_issues_are_all_kept(
     assert "[19].name" in message and "[20].name" not in message
     assert message.endswith("... and 9980 more (all of them in .issues)")
     assert err.to_problem()["detail"] == message
+    assert repr(err) == f"ValidationError({message!r})"  # a traceback or logger shows no more
 
 
 def test_a_short_error_message_lists_every_issue() -> None:
