@@ -21,6 +21,35 @@ def test_signal_lives_in_a_private_namespace() -> None:
     assert signals.signal_for("integration.syncConfig.created") is signals.sync_config_created
 
 
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("sync_config_created", "integration.syncConfig.created"),
+        ("integration_created", "integration.created"),
+        ("connection_created", "integration.connection.created"),
+        ("field_mapping_added", "integration.fieldMapping.added"),
+        ("sync_started", "integration.sync.started"),
+        ("sync_completed", "integration.sync.completed"),
+        ("sync_failed", "integration.sync.failed"),
+    ],
+)
+def test_one_named_signal_per_hub_event(name: str, key: str) -> None:
+    signal = getattr(signals, name)
+    assert name in signals.__all__
+    assert signal.name == key
+    assert signals.namespace[key] is signal
+    assert signals.signal_for(key) is signal
+
+
+def test_every_emitted_event_has_a_named_signal() -> None:
+    from sync_sdk.contracts import HUB_CONTRACTS
+
+    named = {
+        getattr(signals, n).name for n in signals.__all__ if n not in {"namespace", "signal_for"}
+    }
+    assert {e.key for c in HUB_CONTRACTS for e in c.side_effects.emits} <= named
+
+
 def test_envelope(hub: SyncHub) -> None:
     got: list[tuple[object, EventEnvelope]] = []
 
