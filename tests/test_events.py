@@ -196,3 +196,71 @@ def test_events_nobody_listens_to_count_as_delivered(hub: SyncHub, muted: bool) 
     with signals.sync_config_created.connected_to(receiver):
         assert hub.redeliver_pending() == 0
     assert got == []
+
+
+def test_redelivery_decodes_each_event_by_its_declared_payload(
+    hub: SyncHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    import json
+    from datetime import datetime
+
+    from sync_sdk.models import Integration, IntegrationStatus
+    from sync_sdk.records import OutboxEvent
+
+    def broken(sender: object, *, event: EventEnvelope) -> None:
+        raise RuntimeError("down")
+
+    with signals.sync_config_created.connected_to(broken), caplog.at_level(logging.CRITICAL):
+        cfg = hub.create_sync_config(VALID_INPUT, actor=USER)
+    integration = Integration(
+        id="int_0001",
+        name="Slack",
+        slug="slack",
+        provider="slack",
+        status=IntegrationStatus.ACTIVE,
+        created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+
+    def stored(event_id: str, key: str, payload: str) -> OutboxEvent:
+        return OutboxEvent(
+            id=event_id,
+            key=key,
+            version="1.0.0",
+            occurred_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+            actor_id=USER.id,
+            org_id=USER.org_id,
+            subject_id=cfg.id,
+            payload_json=payload,
+        )
+
+    with hub.storage.unit_of_work() as uow:
+        uow.outbox.add(
+            stored("evt_integration", "integration.created", json.dumps(integration.to_dict()))
+        )
+        uow.outbox.add(stored("evt_unknown", "integration.somethingElse", '{"id": "x"}'))
+        uow.commit()
+
+    got: list[EventEnvelope] = []
+
+    def receiver(sender: object, *, event: EventEnvelope) -> None:
+        got.append(event)
+
+    with (
+        signals.sync_config_created.connected_to(receiver),
+        signals.integration_created.connected_to(receiver),
+        caplog.at_level(logging.WARNING, logger="sync_sdk.events"),
+    ):
+        assert hub.redeliver_pending() == 2
+    assert {e.key: e.payload for e in got} == {
+        "integration.syncConfig.created": cfg,
+        "integration.created": integration,
+    }
+    assert type(got[[e.key for e in got].index("integration.created")].payload) is Integration
+    assert "evt_unknown" in caplog.text and "integration.somethingElse" in caplog.text
+    with hub.storage.unit_of_work(write=False) as uow:
+        pending = [e for e in uow.outbox.list() if not e.delivered]
+    # left pending and released (no lease): the next call claims it again, and leaves it again
+    assert [(e.id, e.claimed_until) for e in pending] == [("evt_unknown", None)]
+    assert hub.redeliver_pending() == 0
+    with hub.storage.unit_of_work(write=False) as uow:
+        assert uow.outbox.count(pending_only=True) == 1
