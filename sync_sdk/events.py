@@ -2,14 +2,19 @@
 
 Only events that a contract declares in ``sideEffects.emits`` can be built, with the declared
 payload model; delivery calls each receiver on its own, so one that raises is logged and can
-neither reach the caller nor stop the others.
+neither reach the caller nor stop the others. An event read back from the outbox is decoded by
+the payload model its key and version declare (:func:`declared_payload`,
+:func:`envelope_from_outbox`).
 
 .. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -18,10 +23,20 @@ from blinker import NamedSignal
 
 from sync_sdk.contracts.spec import OperationContract
 from sync_sdk.errors import EventNotDeclared
-from sync_sdk.models import SyncConfig
+from sync_sdk.models import SyncConfig, converter
+from sync_sdk.records import OutboxEvent
 from sync_sdk.signals import signal_for
 
-__all__ = ["EventEnvelope", "build_event", "declared_version", "deliver", "listening", "send"]
+__all__ = [
+    "EventEnvelope",
+    "build_event",
+    "declared_payload",
+    "declared_version",
+    "deliver",
+    "envelope_from_outbox",
+    "listening",
+    "send",
+]
 
 logger = logging.getLogger("sync_sdk.events")
 
@@ -94,6 +109,79 @@ def declared_version(contract: OperationContract, key: str, payload_type: type) 
             f"{key} payload must be {declared.payload.__name__}, not {payload_type.__name__}"
         )
     return declared.version
+
+
+def declared_payload(key: str, version: str) -> type | None:
+    """The payload model that a contract declares for event ``key`` at ``version``, or None.
+
+    Looked up in :data:`~sync_sdk.contracts.HUB_CONTRACTS` and the contracts of
+    :data:`~sync_sdk.contracts.registry` (those registered later included)::
+
+        >>> declared_payload("integration.syncConfig.created", "1.0.0").__name__
+        'SyncConfig'
+        >>> declared_payload("integration.syncConfig.created", "9.0.0") is None
+        True
+    """
+    return _payloads().get((key, version))
+
+
+def envelope_from_outbox(stored: OutboxEvent) -> EventEnvelope | None:
+    """The envelope of an event read from the outbox, its payload structured into the model its
+    key and version declare.
+
+    None, logged (logger ``sync_sdk.events``), when no contract declares that key and version or
+    when the payload does not fit its model: such a row is left for whoever can read it.
+    """
+    model = declared_payload(stored.key, stored.version)
+    if model is None:
+        logger.warning(
+            "outbox event %s: no contract declares %s v%s", stored.id, stored.key, stored.version
+        )
+        return None
+    try:
+        payload: Any = converter().structure(json.loads(stored.payload_json), model)
+    except Exception:
+        logger.exception("outbox event %s: payload is not a %s", stored.id, model.__name__)
+        return None
+    return EventEnvelope(
+        id=stored.id,
+        key=stored.key,
+        version=stored.version,
+        occurred_at=stored.occurred_at,
+        payload=payload,
+        actor_id=stored.actor_id,
+        org_id=stored.org_id,
+    )
+
+
+# (key, version) -> payload model, built once per count of registered contracts: the registry
+# only grows, so its length tells whether a contract was registered since
+_payload_map: tuple[int, dict[tuple[str, str], type]] = (-1, {})
+_payload_lock = threading.Lock()
+
+
+def _payloads() -> dict[tuple[str, str], type]:
+    global _payload_map
+    # the contracts package imports the models, which import nothing of this module's; bind late
+    # all the same, so that importing sync_sdk.events never builds the contracts first
+    from sync_sdk.contracts import HUB_CONTRACTS, registry
+
+    size, payloads = _payload_map
+    if size != len(registry):
+        with _payload_lock:
+            size = len(registry)  # before reading it: one registered meanwhile rebuilds next time
+            payloads = _declared(tuple(HUB_CONTRACTS) + tuple(registry))
+            _payload_map = (size, payloads)
+    return payloads
+
+
+def _declared(contracts: Iterable[OperationContract]) -> dict[tuple[str, str], type]:
+    payloads: dict[tuple[str, str], type] = {}
+    for contract in contracts:
+        for event in contract.side_effects.emits:
+            # the first contract to declare an event decides its payload: the hub's own first
+            payloads.setdefault((event.key, event.version), event.payload)
+    return payloads
 
 
 def deliver(contract: OperationContract, sender: object, event: EventEnvelope) -> bool:

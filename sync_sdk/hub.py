@@ -47,7 +47,13 @@ from sync_sdk.errors import (
     ValidationIssue,
     safe_repr,
 )
-from sync_sdk.events import EventEnvelope, declared_version, deliver, listening, send
+from sync_sdk.events import (
+    EventEnvelope,
+    declared_version,
+    envelope_from_outbox,
+    listening,
+    send,
+)
 from sync_sdk.ids import new_id, new_ids
 from sync_sdk.models import CreateSyncConfigInput, SyncConfig, camel_case
 from sync_sdk.records import Actor, AuditRecord, OutboxEvent, Page
@@ -424,6 +430,12 @@ class SyncHub:
 
             while hub.redeliver_pending(limit=100):
                 pass
+
+        Each stored event is decoded by the payload model its key and version declare (in
+        :data:`~sync_sdk.contracts.HUB_CONTRACTS` or a contract of the registry) and sent on
+        its signal. One that no contract declares, or whose payload does not decode, is logged
+        (logger ``sync_sdk.events``) and left pending, released for the next call; the others are
+        delivered all the same.
         """
         _check_arguments(_int_issue("limit", limit, 1, _MAX_REDELIVER), _lease_issue(lease))
         now = self._now()
@@ -447,16 +459,11 @@ class SyncHub:
         delivered: list[str] = []
         failed: list[str] = []
         for stored in claimed:
-            event = EventEnvelope(
-                id=stored.id,
-                key=stored.key,
-                version=stored.version,
-                occurred_at=stored.occurred_at,
-                payload=SyncConfig.from_dict(json.loads(stored.payload_json)),
-                actor_id=stored.actor_id,
-                org_id=stored.org_id,
-            )
-            (delivered if deliver(self.contract, self, event) else failed).append(stored.id)
+            event = envelope_from_outbox(stored)
+            if event is None:  # undeclared or undecodable: logged, and left pending
+                failed.append(stored.id)
+                continue
+            (delivered if send(signal_for(event.key), self, event) else failed).append(stored.id)
         if delivered or failed:
             with self.storage.unit_of_work() as uow:
                 uow.outbox.mark_delivered(delivered, self._now())

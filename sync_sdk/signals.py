@@ -1,5 +1,19 @@
 """In-process events as blinker signals, in a private namespace (never blinker's global one).
 
+One signal per event the integration-hub feature declares, named by the event key:
+
+=========================  ===================================
+signal                     event key
+=========================  ===================================
+``sync_config_created``    ``integration.syncConfig.created``
+``integration_created``    ``integration.created``
+``connection_created``     ``integration.connection.created``
+``field_mapping_added``    ``integration.fieldMapping.added``
+``sync_started``           ``integration.sync.started``
+``sync_completed``         ``integration.sync.completed``
+``sync_failed``            ``integration.sync.failed``
+=========================  ===================================
+
 Connect a receiver to be told about every config created, after it is committed::
 
     >>> from sync_sdk import signals
@@ -11,7 +25,10 @@ Connect a receiver to be told about every config created, after it is committed:
 
 Receivers get ``sender=<the SyncHub>`` and ``event=`` an
 :class:`~sync_sdk.events.EventEnvelope`. In tests, ``connected_to()`` and ``muted()`` work as in
-blinker.
+blinker. :func:`signal_for` finds a signal by its event key::
+
+    >>> signals.signal_for("integration.sync.started") is signals.sync_started
+    True
 
 .. versionadded:: 0.1.0
 """
@@ -20,7 +37,17 @@ from __future__ import annotations
 
 from blinker import NamedSignal, Namespace
 
-__all__ = ["namespace", "signal_for", "sync_config_created"]
+__all__ = [
+    "connection_created",
+    "field_mapping_added",
+    "integration_created",
+    "namespace",
+    "signal_for",
+    "sync_completed",
+    "sync_config_created",
+    "sync_failed",
+    "sync_started",
+]
 
 #: The namespace holding every signal sync_sdk sends.
 namespace = Namespace()
@@ -29,6 +56,42 @@ namespace = Namespace()
 sync_config_created: NamedSignal = namespace.signal(
     "integration.syncConfig.created",
     doc="A sync config was created and committed; event= is its EventEnvelope.",
+)
+
+#: Sent after an integration is committed (``integration.created``).
+integration_created: NamedSignal = namespace.signal(
+    "integration.created",
+    doc="An integration was created and committed; event= is its EventEnvelope.",
+)
+
+#: Sent after a connection is committed (``integration.connection.created``).
+connection_created: NamedSignal = namespace.signal(
+    "integration.connection.created",
+    doc="A connection was created and committed; event= is its EventEnvelope.",
+)
+
+#: Sent after a field mapping is added to a config (``integration.fieldMapping.added``).
+field_mapping_added: NamedSignal = namespace.signal(
+    "integration.fieldMapping.added",
+    doc="A field mapping was added and committed; event= is its EventEnvelope.",
+)
+
+#: Sent after a sync run is started (``integration.sync.started``).
+sync_started: NamedSignal = namespace.signal(
+    "integration.sync.started",
+    doc="A sync run was started and committed; event= is its EventEnvelope.",
+)
+
+#: Sent after a sync run completes (``integration.sync.completed``).
+sync_completed: NamedSignal = namespace.signal(
+    "integration.sync.completed",
+    doc="A sync run completed and was committed; event= is its EventEnvelope.",
+)
+
+#: Sent after a sync run fails (``integration.sync.failed``).
+sync_failed: NamedSignal = namespace.signal(
+    "integration.sync.failed",
+    doc="A sync run failed and was committed; event= is its EventEnvelope.",
 )
 
 

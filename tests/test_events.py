@@ -21,6 +21,35 @@ def test_signal_lives_in_a_private_namespace() -> None:
     assert signals.signal_for("integration.syncConfig.created") is signals.sync_config_created
 
 
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("sync_config_created", "integration.syncConfig.created"),
+        ("integration_created", "integration.created"),
+        ("connection_created", "integration.connection.created"),
+        ("field_mapping_added", "integration.fieldMapping.added"),
+        ("sync_started", "integration.sync.started"),
+        ("sync_completed", "integration.sync.completed"),
+        ("sync_failed", "integration.sync.failed"),
+    ],
+)
+def test_one_named_signal_per_hub_event(name: str, key: str) -> None:
+    signal = getattr(signals, name)
+    assert name in signals.__all__
+    assert signal.name == key
+    assert signals.namespace[key] is signal
+    assert signals.signal_for(key) is signal
+
+
+def test_every_emitted_event_has_a_named_signal() -> None:
+    from sync_sdk.contracts import HUB_CONTRACTS
+
+    named = {
+        getattr(signals, n).name for n in signals.__all__ if n not in {"namespace", "signal_for"}
+    }
+    assert {e.key for c in HUB_CONTRACTS for e in c.side_effects.emits} <= named
+
+
 def test_envelope(hub: SyncHub) -> None:
     got: list[tuple[object, EventEnvelope]] = []
 
@@ -167,3 +196,71 @@ def test_events_nobody_listens_to_count_as_delivered(hub: SyncHub, muted: bool) 
     with signals.sync_config_created.connected_to(receiver):
         assert hub.redeliver_pending() == 0
     assert got == []
+
+
+def test_redelivery_decodes_each_event_by_its_declared_payload(
+    hub: SyncHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    import json
+    from datetime import datetime
+
+    from sync_sdk.models import Integration, IntegrationStatus
+    from sync_sdk.records import OutboxEvent
+
+    def broken(sender: object, *, event: EventEnvelope) -> None:
+        raise RuntimeError("down")
+
+    with signals.sync_config_created.connected_to(broken), caplog.at_level(logging.CRITICAL):
+        cfg = hub.create_sync_config(VALID_INPUT, actor=USER)
+    integration = Integration(
+        id="int_0001",
+        name="Slack",
+        slug="slack",
+        provider="slack",
+        status=IntegrationStatus.ACTIVE,
+        created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+
+    def stored(event_id: str, key: str, payload: str) -> OutboxEvent:
+        return OutboxEvent(
+            id=event_id,
+            key=key,
+            version="1.0.0",
+            occurred_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+            actor_id=USER.id,
+            org_id=USER.org_id,
+            subject_id=cfg.id,
+            payload_json=payload,
+        )
+
+    with hub.storage.unit_of_work() as uow:
+        uow.outbox.add(
+            stored("evt_integration", "integration.created", json.dumps(integration.to_dict()))
+        )
+        uow.outbox.add(stored("evt_unknown", "integration.somethingElse", '{"id": "x"}'))
+        uow.commit()
+
+    got: list[EventEnvelope] = []
+
+    def receiver(sender: object, *, event: EventEnvelope) -> None:
+        got.append(event)
+
+    with (
+        signals.sync_config_created.connected_to(receiver),
+        signals.integration_created.connected_to(receiver),
+        caplog.at_level(logging.WARNING, logger="sync_sdk.events"),
+    ):
+        assert hub.redeliver_pending() == 2
+    assert {e.key: e.payload for e in got} == {
+        "integration.syncConfig.created": cfg,
+        "integration.created": integration,
+    }
+    assert type(got[[e.key for e in got].index("integration.created")].payload) is Integration
+    assert "evt_unknown" in caplog.text and "integration.somethingElse" in caplog.text
+    with hub.storage.unit_of_work(write=False) as uow:
+        pending = [e for e in uow.outbox.list() if not e.delivered]
+    # left pending and released (no lease): the next call claims it again, and leaves it again
+    assert [(e.id, e.claimed_until) for e in pending] == [("evt_unknown", None)]
+    assert hub.redeliver_pending() == 0
+    with hub.storage.unit_of_work(write=False) as uow:
+        assert uow.outbox.count(pending_only=True) == 1

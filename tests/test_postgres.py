@@ -69,6 +69,7 @@ def test_migrations_are_recorded_once(pg_url: str) -> None:
         (1, "0001_initial"),
         (2, "0002_org_config_counts"),
         (3, "0003_audit_subject"),
+        (4, "0004_neutral_subjects"),
     ]
 
 
@@ -101,11 +102,14 @@ def test_processes_starting_at_once_migrate_once(pg_url: str, tmp_path: Path) ->
     assert [proc.returncode for proc in procs] == [0] * 8, [err for _, err in results]
     applied = sorted(out.strip() for out, _ in results)
     # one migrated, the others found it done
-    assert applied == [""] * 7 + ["0001_initial,0002_org_config_counts,0003_audit_subject"]
+    assert applied == [""] * 7 + [
+        "0001_initial,0002_org_config_counts,0003_audit_subject,0004_neutral_subjects"
+    ]
     assert migration_rows(pg_url) == [
         (1, "0001_initial"),
         (2, "0002_org_config_counts"),
         (3, "0003_audit_subject"),
+        (4, "0004_neutral_subjects"),
     ]
     with SyncHub(pg_url) as hub:
         hub.create_sync_config(VALID_INPUT, actor=USER)
@@ -139,14 +143,77 @@ def test_credentials_never_appear(pg_url: str, caplog: pytest.LogCaptureFixture)
         assert wrong not in text
 
 
-def test_foreign_keys_forbid_orphans(pg_url: str) -> None:
+def test_migration_drops_the_subject_foreign_keys_keeping_every_row(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A schema made before audit records and outbox events could name any subject: after the
+    upgrade every row is there, in its order, with its seq, and neither table has a foreign
+    key."""
+    import psycopg
+
+    from sync_sdk.storage import postgres
+
+    previous = postgres.MIGRATIONS[:3]
+    assert previous[-1][1] == "0003_audit_subject"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        with monkeypatch.context() as patch:
+            patch.setattr(postgres, "MIGRATIONS", previous)
+            postgres.migrate(conn)
+        for i in (3, 1, 4, 2):  # ids out of their sort order: the order is seq's
+            conn.execute(
+                "INSERT INTO sync_configs (id, org_id, integration_id, connection_id, name,"
+                " direction, source_object, target_object, schedule_enabled, is_active,"
+                " created_by, created_at) VALUES (%s, 'org-1', 'i', 'c', 'n', 'INBOUND', 's',"
+                " 't', false, true, 'u', %s)",
+                (f"sync_{i}", NOW),
+            )
+            conn.execute(
+                "INSERT INTO audit_records (key, actor_id, org_id, subject_id, event_id,"
+                " occurred_at) VALUES ('k', 'u', 'org-1', %s, %s, %s)",
+                (f"sync_{i}", f"evt_{i}", NOW),
+            )
+            conn.execute(
+                "INSERT INTO outbox_events (id, key, version, occurred_at, actor_id, org_id,"
+                " subject_id, payload, delivered_at) VALUES (%s, 'k', '1.0.0', %s, 'u', 'org-1',"
+                " %s, '{}', %s)",
+                (f"evt_{i}", NOW, f"sync_{i}", NOW if i == 4 else None),
+            )
+        conn.execute("DELETE FROM audit_records WHERE subject_id = 'sync_4'")  # a gap in seq
+
+        def snapshot() -> list[list[tuple[object, ...]]]:
+            return [
+                conn.execute(f"SELECT * FROM {table} ORDER BY seq").fetchall()
+                for table in ("audit_records", "outbox_events")
+            ]
+
+        def foreign_keys() -> list[tuple[object, ...]]:
+            return conn.execute(
+                "SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE contype = 'f'"
+                " AND conrelid IN ('audit_records'::regclass, 'outbox_events'::regclass)"
+                " ORDER BY 1"
+            ).fetchall()
+
+        before = snapshot()
+        assert foreign_keys() == [
+            ("audit_records", "audit_records_subject_id_fkey"),
+            ("outbox_events", "outbox_events_subject_id_fkey"),
+        ]
+        assert postgres.migrate(conn) == ["0004_neutral_subjects"]
+        assert snapshot() == before
+        assert foreign_keys() == []
     storage = open_storage(pg_url)
-    with pytest.raises(StorageError, match="foreign key"), storage.unit_of_work() as uow:
-        uow.audit.add(AuditRecord("k", "u", "org-1", "sync_missing", "evt_1", NOW))
-        uow.commit()
-    with storage.unit_of_work(write=False) as uow:
-        assert uow.audit.count() == 0
-    storage.close()
+    try:
+        with storage.unit_of_work() as uow:
+            subjects = [a.subject_id for a in uow.audit.list("org-1")]
+            assert subjects == ["sync_3", "sync_1", "sync_2"]
+            assert [e.id for e in uow.outbox.list()] == ["evt_3", "evt_1", "evt_4", "evt_2"]
+            assert uow.outbox.count(pending_only=True) == 3
+            uow.audit.add(AuditRecord("k", "u", "org-1", "conn_1", "evt_5", NOW))
+            uow.commit()
+        with storage.unit_of_work(write=False) as uow:
+            assert [a.subject_id for a in uow.audit.list("org-1")][-1] == "conn_1"
+    finally:
+        storage.close()
 
 
 def test_a_key_taken_by_a_concurrent_transaction_is_reported_at_commit(pg_url: str) -> None:

@@ -397,6 +397,7 @@ def test_sqlite_migrations_are_idempotent(tmp_path: Path) -> None:
         "0003_count_configs_per_statement",
         "0004_outbox_pending",
         "0005_audit_subject",
+        "0006_neutral_subjects",
     ]
 
 
@@ -467,14 +468,112 @@ def test_sqlite_migration_keeps_pending_events_pending(tmp_path: Path) -> None:
     storage.close()
 
 
-def test_sqlite_foreign_keys_forbid_orphans(tmp_path: Path) -> None:
-    from sync_sdk import StorageError
+def test_sqlite_migration_drops_the_subject_foreign_keys_keeping_every_row(
+    tmp_path: Path,
+) -> None:
+    """A database made before audit records and outbox events could name any subject: after
+    the upgrade, every row is there with its rowid, in its order, with its pending state and
+    lease, the tables keep their indexes, and neither table has a foreign key."""
+    import sqlite3
 
-    storage = open_storage(f"sqlite:///{tmp_path / 'fk.db'}")
-    with pytest.raises(StorageError), storage.unit_of_work() as uow:
-        uow.audit.add(AuditRecord("k", "u", "org-1", "sync_missing", "evt_1", NOW))
-        uow.commit()
+    from sqlite_utils import Database
+
+    from sync_sdk.storage.sqlite import migrations
+
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="0006_neutral_subjects")
+    lease = (NOW + timedelta(minutes=5)).isoformat()
+    # ids written out of their sort order: the outbox's order is its rowid's
+    for i in (3, 1, 4, 2):
+        db.execute(
+            "INSERT INTO sync_configs (id, org_id, integration_id, connection_id, name, direction,"
+            " source_object, target_object, schedule_enabled, is_active, created_by, created_at)"
+            " VALUES (?, 'org-1', 'i', 'c', 'n', 'INBOUND', 's', 't', 0, 1, 'u', ?)",
+            (f"sync_{i}", NOW.isoformat()),
+        )
+        db.execute(
+            "INSERT INTO audit_records (key, actor_id, org_id, subject_id, event_id, occurred_at)"
+            " VALUES ('k', 'u', 'org-1', ?, ?, ?)",
+            (f"sync_{i}", f"evt_{i}", NOW.isoformat()),
+        )
+        db.execute(
+            "INSERT INTO outbox_events (id, key, version, occurred_at, actor_id, org_id,"
+            " subject_id, payload) VALUES (?, 'k', '1.0.0', ?, 'u', 'org-1', ?, ?)",
+            (f"evt_{i}", NOW.isoformat(), f"sync_{i}", json.dumps({"id": f"sync_{i}"})),
+        )
+    # gaps: in the audit's seq, and the outbox's first rowid (a copy that renumbered would show)
+    db.execute("DELETE FROM audit_records WHERE subject_id = 'sync_4'")
+    db.execute("DELETE FROM outbox_events WHERE id = 'evt_3'")
+    db.execute("INSERT INTO outbox_pending (event_id, claimed_until) VALUES ('evt_1', ?)", [lease])
+    db.execute("INSERT INTO outbox_pending (event_id) VALUES ('evt_4')")
+    db.execute("INSERT INTO outbox_pending (event_id) VALUES ('evt_2')")
+    db.conn.commit()
+
+    def snapshot(conn: sqlite3.Connection) -> dict[str, list[Any]]:
+        return {
+            "audit": conn.execute("SELECT * FROM audit_records ORDER BY seq").fetchall(),
+            "outbox": conn.execute("SELECT rowid, * FROM outbox_events ORDER BY rowid").fetchall(),
+            "pending": conn.execute("SELECT * FROM outbox_pending ORDER BY event_id").fetchall(),
+            "indexes": conn.execute(
+                "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index'"
+                " AND tbl_name IN ('audit_records', 'outbox_events') ORDER BY name"
+            ).fetchall(),
+        }
+
+    before = snapshot(db.conn)
+    assert [row[0] for row in before["outbox"]] == [2, 3, 4]
+    assert [row[0] for row in before["audit"]] == [1, 2, 4]  # sync_4's seq 3 is a gap
+    assert db.conn.execute("PRAGMA foreign_key_list(audit_records)").fetchall() != []
+    db.close()
+
+    storage = open_storage(f"sqlite:///{path}")
     storage.close()
+    conn = sqlite3.connect(path)
+    assert snapshot(conn) == before
+    assert [r[0] for r in snapshot(conn)["indexes"]] == [
+        "audit_records_org",
+        "audit_records_subject",
+        "sqlite_autoindex_outbox_events_1",
+    ]
+    for table in ("audit_records", "outbox_events"):
+        assert conn.execute(f"PRAGMA foreign_key_list({table})").fetchall() == []
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    conn.close()
+
+    storage = open_storage(f"sqlite:///{path}")
+    with storage.unit_of_work() as uow:
+        assert [e.id for e in uow.outbox.list()] == ["evt_1", "evt_4", "evt_2"]
+        assert [a.subject_id for a in uow.audit.list("org-1")] == ["sync_3", "sync_1", "sync_2"]
+        # evt_1 is leased until NOW + 5 minutes; the others are claimed in the order written
+        claimed = uow.outbox.claim_pending(10, now=NOW, lease_until=NOW + timedelta(minutes=1))
+        assert [e.id for e in claimed] == ["evt_4", "evt_2"]
+        # new rows come after the old ones
+        uow.audit.add(AuditRecord("k", "u", "org-1", "int_1", "evt_5", NOW))
+        uow.commit()
+    with storage.unit_of_work(write=False) as uow:
+        assert [a.subject_id for a in uow.audit.list("org-1")][-1] == "int_1"
+    storage.close()
+
+
+def test_audit_and_events_may_be_about_any_entity(storage: Storage) -> None:
+    """No foreign key ties an audit record or an outbox event to a config: an integration, a
+    connection or a run can be their subject."""
+    stored = [attrs.evolve(event(i), subject_id=f"run_{i}") for i in (1, 2)]
+    with storage.unit_of_work() as uow:
+        uow.audit.add_many(
+            [
+                AuditRecord("integration.create", "u", "org-1", "int_1", "evt_1", NOW),
+                AuditRecord("integration.sync.trigger", "u", "org-1", "run_2", "evt_2", NOW),
+            ]
+        )
+        uow.outbox.add_many(stored)
+        uow.commit()
+    with storage.unit_of_work(write=False) as uow:
+        assert uow.configs.count() == 0
+        assert [a.subject_id for a in uow.audit.list("org-1")] == ["int_1", "run_2"]
+        assert [a.event_id for a in uow.audit.list("org-1", subject_id="run_2")] == ["evt_2"]
+        assert uow.outbox.list() == stored
 
 
 def test_driver_errors_become_storage_errors(tmp_path: Path) -> None:

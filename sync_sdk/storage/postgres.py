@@ -23,8 +23,9 @@ connection attempt (at opening too) gives up after the same time, rounded up to 
 
 At start the versioned schema migrations (:data:`MIGRATIONS`) are applied under an advisory lock,
 so several processes may start at once against an empty database; each version is recorded in
-``sync_sdk_migrations``. The tables and constraints are SQLite's (foreign keys, the partial
-unique index on ``(org_id, idempotency_key)``, the outbox lease column), with native types
+``sync_sdk_migrations``. The tables and constraints are SQLite's (the partial unique index on
+``(org_id, idempotency_key)``, the outbox lease column; audit records and outbox events name
+their subject with no foreign key, so that they may be about any entity), with native types
 (``timestamptz``, ``boolean``, ``jsonb``) and an identity ``seq`` column that keeps insertion
 order.
 
@@ -180,6 +181,17 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         # hub.audit_log(subject_id=...) finds one config's records, in order, without reading
         # its whole org
         ("CREATE INDEX audit_records_subject ON audit_records (org_id, subject_id, seq)",),
+    ),
+    (
+        4,
+        "0004_neutral_subjects",
+        # Audit records and outbox events may be about any entity (an integration, a
+        # connection, a run), not only a config. The names are the ones PostgreSQL gave the
+        # foreign keys of migration 1 (<table>_<column>_fkey); the rows stay as they are.
+        (
+            "ALTER TABLE audit_records DROP CONSTRAINT audit_records_subject_id_fkey",
+            "ALTER TABLE outbox_events DROP CONSTRAINT outbox_events_subject_id_fkey",
+        ),
     ),
 )
 

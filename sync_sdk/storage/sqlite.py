@@ -188,6 +188,60 @@ def _audit_subject(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX audit_records_subject ON audit_records (org_id, subject_id)")
 
 
+@migrations(name="0006_neutral_subjects")
+def _neutral_subjects(db: sqlite_utils.Database) -> None:
+    # Audit records and outbox events may be about any entity (an integration, a connection, a
+    # run), not only a config: drop their foreign keys to sync_configs. SQLite cannot drop a
+    # constraint, so each table is rebuilt the documented way (sqlite.org/lang_altertable.html,
+    # "other kinds of table schema changes"): new table, copy, drop, rename, indexes again. The
+    # copy keeps each row's rowid (audit seq; the outbox's claim order), and outbox_pending,
+    # which names events by id, is left as it is. Foreign keys stay on: nothing references
+    # these two tables, and the new ones reference nothing.
+    tables = {
+        "audit_records": """(
+            seq INTEGER PRIMARY KEY,
+            key TEXT NOT NULL,
+            actor_id TEXT NOT NULL,
+            org_id TEXT NOT NULL,
+            subject_id TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            occurred_at TEXT NOT NULL
+        )""",
+        "outbox_events": """(
+            id TEXT PRIMARY KEY,
+            key TEXT NOT NULL,
+            version TEXT NOT NULL,
+            occurred_at TEXT NOT NULL,
+            actor_id TEXT NOT NULL,
+            org_id TEXT NOT NULL,
+            subject_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            delivered_at TEXT,
+            claimed_until TEXT
+        )""",
+    }
+    for table, columns in tables.items():
+        # the table's own indexes and triggers, to create again (autoindexes have no SQL)
+        schema = [
+            row[0]
+            for row in db.execute(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger')"
+                " AND sql IS NOT NULL ORDER BY rowid",
+                [table],
+            ).fetchall()
+        ]
+        names = ", ".join(c.name for c in db[table].columns)
+        db.execute(f"CREATE TABLE {table}_new {columns}")
+        db.execute(
+            f"INSERT INTO {table}_new (rowid, {names})"
+            f" SELECT rowid, {names} FROM {table} ORDER BY rowid"
+        )
+        db.execute(f"DROP TABLE {table}")
+        db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+        for sql in schema:
+            db.execute(sql)
+
+
 _CONFIG_COLUMNS = (
     "id, integration_id, connection_id, name, direction, source_object, target_object,"
     " schedule_enabled, schedule_cron, is_active, last_sync_at, field_mappings"
