@@ -9,6 +9,7 @@ the server is said at the end of a run with ``-v``, after a failure, or when
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import uuid
 from collections.abc import Iterator
@@ -69,6 +70,11 @@ def postgres_server_url() -> str:
             pytest.fail(f"CI=true but {POSTGRES_URL_VAR} is not set: .ci/run must start PostgreSQL")
         _postgres_tests["skipped"].add(_current_test[0])
         pytest.skip(POSTGRES_SKIP_REASON)
+    if importlib.util.find_spec("psycopg") is None:  # a server, but not the postgres extra
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but psycopg is not installed: install the postgres extra")
+        _postgres_tests["skipped"].add(_current_test[0])
+        pytest.skip("PostgreSQL tests need the postgres extra: pip install -e '.[test,postgres]'")
     _postgres_tests["used"].add(_current_test[0])
     return url
 

@@ -429,9 +429,9 @@ def test_sqlite_reads_a_subject_by_its_index(tmp_path: Path) -> None:
 
 
 def test_postgres_indexes_a_subject() -> None:
+    url = postgres_schema_url()
     import psycopg
 
-    url = postgres_schema_url()
     open_storage(url).close()
     with psycopg.connect(url) as conn:
         (definition,) = conn.execute(

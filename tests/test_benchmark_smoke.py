@@ -34,9 +34,8 @@ def test_bench_create_quick_run() -> None:
 def test_bench_create_leaves_the_postgres_database_as_it_found_it() -> None:
     # The bench works in a schema of its own and drops it: the database it was pointed at
     # (here a fresh test schema, first in the URL's search_path) keeps no table and no row.
-    import psycopg
-
     url = postgres_schema_url()
+    import psycopg
 
     def schemas() -> set[str]:
         with psycopg.connect(url) as conn:

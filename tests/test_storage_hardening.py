@@ -123,11 +123,11 @@ def test_sqlite_file_migrated_by_a_newer_sync_sdk_is_refused(tmp_path: Path) -> 
 
 
 def test_postgres_schema_migrated_by_a_newer_sync_sdk_is_refused() -> None:
+    url = postgres_schema_url()
     import psycopg
 
     from sync_sdk.storage.postgres import MIGRATIONS
 
-    url = postgres_schema_url()
     open_storage(url).close()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("INSERT INTO sync_sdk_migrations (version, name) VALUES (99, '0099_future')")
@@ -225,10 +225,11 @@ def test_a_stopped_postgres_server_fails_calls_after_pool_timeout(
 
 
 def test_pool_timeout_defaults_to_five_seconds() -> None:
+    url = postgres_schema_url()
     from sync_sdk.storage.postgres import DEFAULT_POOL_TIMEOUT
 
     assert DEFAULT_POOL_TIMEOUT == 5.0
-    storage = open_storage(postgres_schema_url())
+    storage = open_storage(url)
     assert storage.pool_timeout == DEFAULT_POOL_TIMEOUT  # type: ignore[attr-defined]
     storage.close()
 
