@@ -36,6 +36,8 @@ path (``credentials.scopes[1]``) before anything is encrypted.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -144,7 +146,8 @@ def _refuse(origin: str, problem: str) -> NoReturn:
     raise SecretKeyInvalid(f"{origin}: {problem}")
 
 
-def _fernets(keys: object, origin: str) -> list[Fernet]:
+def _fernets(keys: object, origin: str) -> tuple[list[Fernet], bytes]:
+    """The Fernets of ``keys``, and a key for fingerprints derived from the first one."""
     items: list[object]
     if isinstance(keys, str):
         items = list(keys.split(","))
@@ -180,7 +183,10 @@ def _fernets(keys: object, origin: str) -> list[Fernet]:
                 f"Fernet.generate_key() makes them); generate one with: {_GENERATE}",
             )
         fernets.append(fernet)
-    return fernets
+        if number == 1:
+            raw = stripped if isinstance(stripped, bytes) else stripped.encode("ascii")
+            first = hmac.new(raw, b"sync_sdk credential fingerprint", hashlib.sha256).digest()
+    return fernets, first
 
 
 class CredentialCipher:
@@ -204,14 +210,29 @@ class CredentialCipher:
     .. versionadded:: 0.2.0
     """
 
-    __slots__ = ("_fernet", "_key_count")
+    __slots__ = ("_fernet", "_fingerprint_key", "_key_count")
 
     def __init__(self, keys: str | bytes | Iterable[str | bytes]) -> None:
-        self._use(_fernets(keys, "secret key"))
+        self._use(*_fernets(keys, "secret key"))
 
-    def _use(self, fernets: list[Fernet]) -> None:
+    def _use(self, fernets: list[Fernet], fingerprint_key: bytes) -> None:
         self._fernet = MultiFernet(fernets)
         self._key_count = len(fernets)
+        self._fingerprint_key = fingerprint_key
+
+    def fingerprint(self, credentials: object) -> str:
+        """A keyed digest of ``credentials`` (HMAC-SHA256 under a key derived from the first
+        secret key): equal credentials give equal fingerprints, and without the key nothing can
+        be learnt from one, not even by trying likely secrets. Idempotency keys compare
+        requests with it, so that no plain hash of a secret is stored.
+
+        >>> from cryptography.fernet import Fernet
+        >>> cipher = CredentialCipher(Fernet.generate_key())
+        >>> cipher.fingerprint({"a": 1}) == cipher.fingerprint({"a": 1})
+        True
+        """
+        text = json.dumps(credentials, sort_keys=True, separators=(",", ":"), default=repr)
+        return hmac.new(self._fingerprint_key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> CredentialCipher | None:
@@ -229,7 +250,7 @@ class CredentialCipher:
         if not value.strip():
             return None
         cipher = cls.__new__(cls)
-        cipher._use(_fernets(value, f"${SECRET_KEY_VARIABLE}"))  # the variable named in errors
+        cipher._use(*_fernets(value, f"${SECRET_KEY_VARIABLE}"))  # the variable named in errors
         return cipher
 
     @property

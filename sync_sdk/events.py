@@ -23,7 +23,7 @@ from blinker import NamedSignal
 
 from sync_sdk.contracts.spec import OperationContract
 from sync_sdk.errors import EventNotDeclared
-from sync_sdk.models import SyncConfig, converter
+from sync_sdk.models import converter
 from sync_sdk.records import OutboxEvent
 from sync_sdk.signals import signal_for
 
@@ -46,14 +46,15 @@ class EventEnvelope:
     """One event as receivers see it.
 
     ``occurred_at`` is an aware UTC datetime; ``payload`` is the declared payload model
-    (a :class:`~sync_sdk.models.SyncConfig` for ``integration.syncConfig.created``).
+    (a :class:`~sync_sdk.models.SyncConfig` for ``integration.syncConfig.created``, a
+    :class:`~sync_sdk.models.SyncRun` for ``integration.sync.started``...).
     """
 
     id: str
     key: str
     version: str
     occurred_at: datetime
-    payload: SyncConfig
+    payload: Any
     actor_id: str
     org_id: str
 
@@ -90,7 +91,7 @@ def build_event(
         key=key,
         version=version,
         occurred_at=occurred_at,
-        payload=payload,  # type: ignore[arg-type]
+        payload=payload,
         actor_id=actor_id,
         org_id=org_id,
     )

@@ -34,12 +34,23 @@ from typing import Any
 
 import attrs
 
-from sync_sdk.contracts import CREATE_SYNC_CONFIG
+from sync_sdk.contracts import (
+    ADD_FIELD_MAPPING,
+    CREATE_CONNECTION,
+    CREATE_INTEGRATION,
+    CREATE_SYNC_CONFIG,
+    LIST_SYNC_RUNS,
+    TRIGGER_SYNC,
+    registry,
+)
+from sync_sdk.contracts.registry import Operation
 from sync_sdk.contracts.spec import Auth, OperationContract
+from sync_sdk.credentials import CredentialCipher, SecretKeyRequired
 from sync_sdk.errors import (
     AuthenticationRequired,
     ConfigurationTypeError,
     Conflict,
+    EventNotDeclared,
     NotFound,
     PermissionDenied,
     StorageError,
@@ -55,17 +66,41 @@ from sync_sdk.events import (
     send,
 )
 from sync_sdk.ids import new_id, new_ids
-from sync_sdk.models import CreateSyncConfigInput, SyncConfig, camel_case
+from sync_sdk.models import (
+    Connection,
+    CreateSyncConfigInput,
+    FieldMapping,
+    Integration,
+    SyncConfig,
+    SyncRun,
+    camel_case,
+    converter,
+)
+from sync_sdk.operations import BUILTIN_TABLES, Context
+from sync_sdk.operations.sync import with_mappings
+from sync_sdk.operations.tables import (
+    CONNECTIONS,
+    IDEMPOTENCY_KEYS,
+    INTEGRATIONS,
+    SYNC_RUNS,
+    IdempotencyRecord,
+)
 from sync_sdk.records import Actor, AuditRecord, OutboxEvent, Page
 from sync_sdk.signals import signal_for
 from sync_sdk.storage import Storage, default_storage_url, open_storage
 from sync_sdk.storage.base import IdempotencyKeyTaken
+from sync_sdk.storage.tables import Table, UniqueViolation, json_text
 from sync_sdk.validation import InputFields, create_input_fields, text_problems
 
 __all__ = ["SyncHub"]
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
+# (event id, key, version, payload) of an event committed by a command
+_Committed = tuple[str, str, str, Any]
+# A unit of work that broke a unique constraint is run again this many times in all: the second
+# run sees the row that won (the active run, the idempotency key) and answers from it
+_ATTEMPTS = 3
 
 _CREATED = CREATE_SYNC_CONFIG.side_effects.emits[0]
 _MAX_PAGE = 1000
@@ -185,6 +220,22 @@ def _checked_ids(factory: IdFactory) -> IdFactory:
     return next_id
 
 
+def _wire_of(output: Any) -> Any:
+    to_dict = getattr(output, "to_dict", None)
+    return output if to_dict is None else to_dict()
+
+
+def _replay_result(
+    contract: OperationContract, found: IdempotencyRecord, request_hash: str | None
+) -> Any:
+    """The first result of an idempotency key, or :class:`Conflict` for other input."""
+    if found.operation != contract.key or found.request_hash != request_hash:
+        raise Conflict(
+            f"this idempotency key was already used with a different input (for {found.operation})"
+        )
+    return converter().structure(json.loads(found.result_json), contract.io.output)
+
+
 class SyncHub:
     """The sync_sdk client: create, read and list sync configs under a contract's rules.
 
@@ -193,6 +244,10 @@ class SyncHub:
     current aware datetime; ``id_factory`` returns new config ids (each a ``str``, never used
     before: :class:`ConfigurationTypeError` otherwise, or :class:`Conflict` for a used one).
     A setting of the wrong type or an unknown storage URL raises :class:`ConfigurationError`.
+    ``secret_key`` encrypts connection credentials at rest: a Fernet key (str or bytes, as
+    ``Fernet.generate_key()`` makes it) or a list of them, newest first, for rotation; by
+    default ``$SYNC_SDK_SECRET_KEY``. Without one, a connection with credentials is refused
+    (:class:`~sync_sdk.credentials.SecretKeyRequired`).
     """
 
     contract: OperationContract = CREATE_SYNC_CONFIG
@@ -203,6 +258,7 @@ class SyncHub:
         *,
         clock: Clock | None = None,
         id_factory: IdFactory | None = None,
+        secret_key: str | bytes | Sequence[str | bytes] | None = None,
     ) -> None:
         is_backend = callable(getattr(storage, "unit_of_work", None))
         if storage is not None and not isinstance(storage, str) and not is_backend:
@@ -229,6 +285,12 @@ class SyncHub:
         # The declared event, checked once here rather than for every config
         self._event = (_CREATED.key, declared_version(self.contract, _CREATED.key, SyncConfig))
         self._audit_keys = self.contract.side_effects.audit
+        # the application's key for connection credentials, else $SYNC_SDK_SECRET_KEY, else none
+        self._cipher = (
+            CredentialCipher.from_env() if secret_key is None else CredentialCipher(secret_key)
+        )
+        self._tables: set[str] = set()
+        self._ensure(BUILTIN_TABLES)
 
     def __repr__(self) -> str:
         return f"SyncHub({self.storage.url!r})"
@@ -471,6 +533,375 @@ class SyncHub:
                 uow.commit()
         return len(delivered)
 
+    # -- any operation ----------------------------------------------------------------------
+
+    def execute(
+        self,
+        key: str,
+        data: Mapping[str, Any] | None = None,
+        /,
+        *,
+        actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        version: str | None = None,
+        **fields: Any,
+    ) -> Any:
+        """Run the registered operation ``key`` (its latest version, or ``version``) and return
+        its output model. Every typed method is this, for one contract::
+
+            run = hub.execute("integration.sync.trigger", {"syncConfigId": cfg.id}, actor=user)
+
+        The input is a wire mapping or snake_case keywords, as for the typed methods. A command
+        takes an ``idempotency_key`` (the same key and input in the org returns the first
+        result and writes and publishes nothing; the key with another input raises
+        :class:`Conflict`); a query takes none. An unknown key or version raises
+        :class:`NotFound`; the rest is as for :meth:`create_sync_config`.
+        """
+        contract = self._contract(key, version)
+        if contract is CREATE_SYNC_CONFIG:  # the hub's own batch path (see create_sync_config)
+            return self.create_sync_config(
+                data, actor=actor, idempotency_key=idempotency_key, **fields
+            )
+        try:
+            operation = registry.operation(contract.key, contract.version)
+        except KeyError:
+            raise NotFound(
+                f"operation {contract.key} v{contract.version} has no handler to run it"
+            ) from None
+        return self._execute(operation, data, fields, actor, idempotency_key)
+
+    def _contract(self, key: object, version: object) -> OperationContract:
+        if type(key) is not str or (version is not None and type(version) is not str):
+            raise NotFound(f"no operation {safe_repr(key)}")
+        try:
+            return registry.get(key, version)
+        except KeyError:
+            which = safe_repr(key) if version is None else f"{safe_repr(key)} v{safe_repr(version)}"
+            raise NotFound(f"no operation {which}") from None
+
+    def _execute(
+        self,
+        operation: Operation,
+        data: Mapping[str, Any] | None,
+        fields: Mapping[str, Any],
+        actor: Actor | None,
+        idempotency_key: str | None,
+    ) -> Any:
+        """The pipeline: validate, authorize, then one unit of work (see :meth:`execute`)."""
+        contract = operation.contract
+        if fields:
+            if data is not None:
+                raise TypeError("pass the input as a mapping or as keywords, not both")
+            data = {camel_case(name): value for name, value in fields.items()}
+        command: Any = contract.io.input.from_dict(data)  # type: ignore[attr-defined]
+        is_query = contract.meta.kind == "query"
+        if is_query and idempotency_key is not None:
+            raise TypeError(f"{contract.key} is a query: it takes no idempotency_key")
+        key = _check_idempotency_key(idempotency_key)
+        user = _authorize(actor, contract.policy.auth)
+        self._ensure(operation.tables)
+        if is_query:
+            with self.storage.unit_of_work(write=False) as uow:
+                return operation.handler(Context(uow, user, self._now(), self._cipher), command)
+        request_hash = None if key is None else self._request_hash(contract, command)
+        for _ in range(_ATTEMPTS - 1):
+            try:
+                return self._command(operation, command, user, key, request_hash)
+            except UniqueViolation:
+                continue  # a concurrent write won: run again, against what it wrote
+        try:
+            return self._command(operation, command, user, key, request_hash)
+        except UniqueViolation as exc:
+            raise Conflict(
+                f"{contract.key}: concurrent writes kept taking the same row ({exc.constraint});"
+                " try again"
+            ) from None
+
+    def _command(
+        self,
+        operation: Operation,
+        command: Any,
+        actor: Actor,
+        key: str | None,
+        request_hash: str | None,
+    ) -> Any:
+        contract = operation.contract
+        emits = contract.side_effects.emits
+        now = self._now()
+        event_ids = new_ids("evt_", len(emits)) if emits else []
+        with self._lock:  # in flight from here: close() waits for these events
+            if self._closed:
+                raise StorageError("hub is closed")
+            self._in_flight.update(event_ids)
+        marks = self._take_delivered()
+        committed = False
+        events: list[_Committed] = []
+        try:
+            with self.storage.unit_of_work() as uow:
+                if marks:
+                    uow.outbox.mark_delivered(marks, now)
+                if key is not None:
+                    found = uow.table(IDEMPOTENCY_KEYS).get(actor.org_id, key)
+                    if found is not None:
+                        result = _replay_result(contract, found, request_hash)
+                        if marks:
+                            uow.commit()
+                            marks = []
+                        return result
+                context = Context(uow, actor, now, self._cipher)
+                output = operation.handler(context, command)
+                subject = context.subject_id or getattr(output, "id", None) or ""
+                rows: list[OutboxEvent] = []
+                for emitted, event_id in zip(emits, event_ids, strict=True):
+                    payload = context.payloads.get(emitted.key, output)
+                    if not isinstance(payload, emitted.payload):
+                        raise EventNotDeclared(
+                            f"{emitted.key} payload must be {emitted.payload.__name__},"
+                            f" not {type(payload).__name__}"
+                        )
+                    wire = json_text(_wire_of(payload))
+                    rows.append(
+                        OutboxEvent(
+                            event_id,
+                            emitted.key,
+                            emitted.version,
+                            now,
+                            actor.id,
+                            actor.org_id,
+                            subject,
+                            wire,
+                        )
+                    )
+                    events.append((event_id, emitted.key, emitted.version, payload))
+                first_event = event_ids[0] if event_ids else ""
+                audits = [
+                    AuditRecord(audit_key, actor.id, actor.org_id, subject, first_event, now)
+                    for audit_key in contract.side_effects.audit
+                ]
+                if audits:
+                    uow.audit.add_many(audits)
+                if rows:
+                    uow.outbox.add_many(rows)
+                if key is not None:
+                    record = IdempotencyRecord(
+                        id=key,
+                        operation=contract.key,
+                        request_hash=request_hash or "",
+                        result_json=json_text(_wire_of(output)),
+                        created_at=now,
+                    )
+                    uow.table(IDEMPOTENCY_KEYS).add(actor.org_id, record)
+                uow.commit()
+                committed = True
+                marks = []
+        finally:
+            if marks:
+                self._return_delivered(marks)
+            if not committed:
+                self._settle(event_ids, ())
+        self._publish_events(events, actor, now)
+        return output
+
+    def _request_hash(self, contract: OperationContract, command: Any) -> str:
+        """A digest of the operation and its validated input; a secret field counts by its
+        keyed fingerprint, so that no plain hash of a credential is ever stored."""
+        wire = command.to_dict()
+        for field in attrs.fields(type(command)):
+            if field.metadata.get("secret") and getattr(command, field.name) is not None:
+                value = getattr(command, field.name)
+                cipher = self._cipher
+                wire[camel_case(field.name)] = (
+                    "<secret>" if cipher is None else cipher.fingerprint(value)
+                )
+        canonical = json.dumps(
+            {"operation": contract.key, "version": contract.version, "input": wire},
+            sort_keys=True,
+            separators=(",", ":"),
+            default=repr,
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def _publish_events(self, events: list[_Committed], actor: Actor, now: datetime) -> None:
+        """Send committed events on their signals; those every receiver took are marked."""
+        if not events:
+            return
+        event_ids = [event[0] for event in events]
+        delivered = event_ids
+        try:
+            signals = [signal_for(key) for _, key, _, _ in events]
+            if any(listening(signal) for signal in signals):
+                delivered = []
+                mine: set[str] | None = getattr(self._delivering, "events", None)
+                if mine is None:
+                    mine = self._delivering.events = set()
+                mine.update(event_ids)
+                try:
+                    for (event_id, key, version, payload), signal in zip(
+                        events, signals, strict=True
+                    ):
+                        envelope = EventEnvelope(
+                            event_id, key, version, now, payload, actor.id, actor.org_id
+                        )
+                        if send(signal, self, envelope):
+                            delivered.append(event_id)
+                finally:
+                    mine.difference_update(event_ids)
+        finally:
+            self._settle(event_ids, delivered)
+
+    def _ensure(self, tables: Sequence[Table[Any]]) -> None:
+        """Make sure the storage has ``tables`` (once per hub and table)."""
+        missing = [t for t in tables if t.name not in self._tables]
+        if missing:
+            ensure = getattr(self.storage, "ensure_tables", None)
+            if ensure is not None:
+                ensure(missing)
+            self._tables.update(t.name for t in missing)
+
+    # -- the integration hub's operations ---------------------------------------------------
+
+    def create_integration(
+        self,
+        data: Mapping[str, Any] | None = None,
+        /,
+        *,
+        actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        **fields: Any,
+    ) -> Integration:
+        """Create an integration (contract ``integration.create`` v1.0.0); it is ``ACTIVE``::
+
+        slack = hub.create_integration(name="Slack", slug="slack", provider="slack",
+            actor=user)
+        """
+        return self._typed(CREATE_INTEGRATION, data, actor, idempotency_key, fields)  # type: ignore[no-any-return]
+
+    def create_connection(
+        self,
+        data: Mapping[str, Any] | None = None,
+        /,
+        *,
+        actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        **fields: Any,
+    ) -> Connection:
+        """Create a connection (contract ``integration.connection.create`` v1.0.0); it is
+        ``PENDING``. Its ``credentials`` (a JSON object) are stored encrypted with the hub's
+        secret key (:class:`~sync_sdk.credentials.SecretKeyRequired` without one) and never
+        returned but by :meth:`connection_credentials`. The integration need not exist here."""
+        return self._typed(CREATE_CONNECTION, data, actor, idempotency_key, fields)  # type: ignore[no-any-return]
+
+    def add_field_mapping(
+        self,
+        data: Mapping[str, Any] | None = None,
+        /,
+        *,
+        actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        **fields: Any,
+    ) -> FieldMapping:
+        """Add a field mapping to a sync config of the actor's org (contract
+        ``integration.fieldMapping.add`` v1.0.0); :class:`NotFound` for any other config. A
+        ``transformExpression`` must be of the transform vocabulary (see
+        :mod:`sync_sdk.transforms`): ``ValidationError`` (``invalid_expression``) otherwise."""
+        return self._typed(ADD_FIELD_MAPPING, data, actor, idempotency_key, fields)  # type: ignore[no-any-return]
+
+    def trigger_sync(
+        self,
+        data: Mapping[str, Any] | None = None,
+        /,
+        *,
+        actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        **fields: Any,
+    ) -> SyncRun:
+        """Start a sync of a config of the actor's org (contract ``integration.sync.trigger``
+        v1.0.0): a ``PENDING`` run, triggered ``"manual"``. :class:`NotFound` for any other
+        config; :class:`Conflict`, naming the run, while the config has an active (PENDING or
+        RUNNING) run, and for a paused config."""
+        return self._typed(TRIGGER_SYNC, data, actor, idempotency_key, fields)  # type: ignore[no-any-return]
+
+    def list_sync_runs(
+        self,
+        data: Mapping[str, Any] | None = None,
+        /,
+        *,
+        actor: Actor | None = None,
+        **fields: Any,
+    ) -> Page[SyncRun]:
+        """A page of a config's runs, newest first (contract ``integration.syncRun.list``
+        v1.0.0): ``syncConfigId``, optional ``status``, ``limit`` (1..100, default 20) and
+        ``offset`` (default 0). ``.items`` and ``.total`` (for the filter); its ``to_dict()``
+        is the contract's ``{"runs": [...], "total": n}``."""
+        return self._typed(LIST_SYNC_RUNS, data, actor, None, fields)  # type: ignore[no-any-return]
+
+    def _typed(
+        self,
+        contract: OperationContract,
+        data: Mapping[str, Any] | None,
+        actor: Actor | None,
+        idempotency_key: str | None,
+        fields: dict[str, Any],
+    ) -> Any:
+        return self.execute(
+            contract.key,
+            data,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            version=contract.version,
+            **fields,
+        )
+
+    def get_integration(self, integration_id: str, *, actor: Actor | None = None) -> Integration:
+        """The integration ``integration_id`` of the actor's org; :class:`NotFound` otherwise."""
+        return self._get(INTEGRATIONS, integration_id, actor, "integration")  # type: ignore[no-any-return]
+
+    def get_connection(self, connection_id: str, *, actor: Actor | None = None) -> Connection:
+        """The connection ``connection_id`` of the actor's org (without its credentials);
+        :class:`NotFound` otherwise."""
+        return self._get(CONNECTIONS, connection_id, actor, "connection")  # type: ignore[no-any-return]
+
+    def get_sync_run(self, run_id: str, *, actor: Actor | None = None) -> SyncRun:
+        """The sync run ``run_id`` of the actor's org; :class:`NotFound` otherwise."""
+        return self._get(SYNC_RUNS, run_id, actor, "sync run")  # type: ignore[no-any-return]
+
+    def connection_credentials(
+        self, connection_id: str, *, actor: Actor | None = None
+    ) -> dict[str, Any] | None:
+        """The decrypted credentials of a connection of the actor's org (None if it has none),
+        for the application's own sync code; :class:`NotFound` for another org's connection,
+        :class:`~sync_sdk.credentials.SecretKeyRequired` for a hub without a key."""
+        user = _authorize(actor, "user")
+        token: object = None
+        found = False
+        if type(connection_id) is str and not _UNSTORABLE.search(connection_id):
+            with self.storage.unit_of_work(write=False) as uow:
+                table = uow.table(CONNECTIONS)
+                found = table.get(user.org_id, connection_id) is not None
+                if found:
+                    token = table.value(user.org_id, connection_id, "credentials")
+        if not found:
+            raise NotFound(f"connection {safe_repr(connection_id)} not found")
+        if token is None:
+            return None
+        if self._cipher is None:
+            raise SecretKeyRequired(
+                "this connection's credentials are encrypted: the hub needs its secret key"
+                " (secret_key= or $SYNC_SDK_SECRET_KEY) to read them"
+            )
+        return self._cipher.decrypt(str(token))
+
+    def _get(self, table: Table[Any], item_id: object, actor: Actor | None, what: str) -> Any:
+        user = _authorize(actor, "user")
+        item = None
+        # no record has an id that is not a str, nor one that a backend cannot store
+        if type(item_id) is str and not _UNSTORABLE.search(item_id):
+            with self.storage.unit_of_work(write=False) as uow:
+                item = uow.table(table).get(user.org_id, item_id)
+        if item is None:
+            raise NotFound(f"{what} {safe_repr(item_id)} not found")
+        return item
+
     # -- queries ----------------------------------------------------------------------------
 
     def get_sync_config(self, config_id: str, *, actor: Actor | None = None) -> SyncConfig:
@@ -482,6 +913,8 @@ class SyncHub:
         if type(config_id) is str and not _UNSTORABLE.search(config_id):
             with self.storage.unit_of_work(write=False) as uow:
                 config = uow.configs.get(user.org_id, config_id)
+                if config is not None:
+                    config = with_mappings(uow, user.org_id, [config])[0]
         if config is None:
             raise NotFound(f"sync config {safe_repr(config_id)} not found")
         return config
@@ -500,6 +933,7 @@ class SyncHub:
         )
         with self.storage.unit_of_work(write=False) as uow:
             items = uow.configs.list(user.org_id, limit=limit, offset=min(offset, _MAX_OFFSET))
+            items = with_mappings(uow, user.org_id, items)
             total = uow.configs.count(user.org_id)
         return Page(items=items, total=total, limit=limit, offset=offset)
 

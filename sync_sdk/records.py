@@ -132,23 +132,34 @@ class OutboxEvent:
 
 @frozen
 class Page(Generic[T]):
-    """One page of a listing: ``items``, the ``total`` count, and where the page starts."""
+    """One page of a listing: ``items``, the ``total`` count, and where the page starts.
+
+    ``wire_key`` names the items in an operation's own wire form: a page of
+    ``integration.syncRun.list`` has ``wire_key="runs"``, and its ``to_dict()`` is that
+    contract's output, ``{"runs": [...], "total": n}``.
+    """
 
     items: Sequence[T]
     total: int
     limit: int
     offset: int
+    wire_key: str | None = field(default=None, kw_only=True)
 
     @property
     def has_more(self) -> bool:
         return self.offset + len(self.items) < self.total
 
     def to_dict(self) -> dict[str, Any]:
-        """``items`` (each as its ``to_dict()``), ``total``, ``limit``, ``offset``, ``hasMore``.
+        """``items`` (each as its ``to_dict()``), ``total``, ``limit``, ``offset``, ``hasMore``
+        (or the operation's own form, with a ``wire_key``).
 
         >>> Page(items=[], total=0, limit=20, offset=0).to_dict()
         {'items': [], 'total': 0, 'limit': 20, 'offset': 0, 'hasMore': False}
+        >>> Page(items=[], total=0, limit=20, offset=0, wire_key="runs").to_dict()
+        {'runs': [], 'total': 0}
         """
+        if self.wire_key is not None:
+            return {self.wire_key: [_to_dict(item) for item in self.items], "total": self.total}
         return {
             "items": [_to_dict(item) for item in self.items],
             "total": self.total,

@@ -126,4 +126,4 @@ VERBATIM_EXAMPLES: Mapping[str, Example] = MappingProxyType(
 )
 
 #: The registry of the contracts this SDK ships.
-registry = ContractRegistry([CREATE_SYNC_CONFIG])
+registry = ContractRegistry(HUB_CONTRACTS)

@@ -12,11 +12,29 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from attrs import frozen
 
 from sync_sdk.contracts.spec import OperationContract
 
-__all__ = ["ContractRegistry", "parse_semver"]
+__all__ = ["ContractRegistry", "Operation", "parse_semver"]
+
+#: A handler: ``handler(context, command)`` runs the operation inside the pipeline's unit of
+#: work (see :class:`sync_sdk.operations.Context`) and returns its output.
+Handler = Callable[[Any, Any], Any]
+
+
+@frozen(eq=False)
+class Operation:
+    """A contract the hub can run: the contract, its handler, and the entity tables (see
+    :mod:`sync_sdk.storage.tables`) the handler keeps its records in."""
+
+    contract: OperationContract
+    handler: Handler
+    tables: tuple[Any, ...] = ()
+
 
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -47,20 +65,57 @@ class ContractRegistry:
 
     def __init__(self, contracts: Iterable[OperationContract] = ()) -> None:
         self._contracts: dict[tuple[str, str], OperationContract] = {}
+        self._operations: dict[tuple[str, str], Operation] = {}
         self._lock = threading.Lock()
         for contract in contracts:
             self.register(contract)
 
-    def register(self, contract: OperationContract) -> OperationContract:
-        """Add ``contract``; returns it, so it can be used as an expression."""
+    def register(
+        self,
+        contract: OperationContract,
+        handler: Handler | None = None,
+        *,
+        tables: Sequence[Any] = (),
+    ) -> OperationContract:
+        """Add ``contract``, and with a ``handler`` make it an operation that
+        :meth:`SyncHub.execute <sync_sdk.SyncHub.execute>` runs (``tables``: the entity
+        tables it writes). Returns the contract, so it can be used as an expression."""
         if parse_semver(contract.version) is None:
             raise ValueError(f"{contract.key}: version {contract.version!r} is not semver")
+        if handler is not None and not callable(handler):
+            raise TypeError(f"handler must be callable, not {type(handler).__name__}")
         ident = (contract.key, contract.version)
         with self._lock:
             if ident in self._contracts:
                 raise ValueError(f"contract {contract.key} v{contract.version} already registered")
             self._contracts[ident] = contract
+            if handler is not None:
+                self._operations[ident] = Operation(contract, handler, tuple(tables))
         return contract
+
+    def bind(
+        self, contract: OperationContract, handler: Handler, *, tables: Sequence[Any] = ()
+    ) -> None:
+        """Give the registered ``contract`` its ``handler`` (replacing any it had)."""
+        ident = (contract.key, contract.version)
+        with self._lock:
+            if self._contracts.get(ident) is not contract:
+                raise ValueError(f"contract {contract.key} v{contract.version} is not registered")
+            self._operations[ident] = Operation(contract, handler, tuple(tables))
+
+    def operation(self, key: str, version: str | None = None) -> Operation:
+        """The operation of :meth:`get`'s contract; ``KeyError`` when it has no handler."""
+        contract = self.get(key, version)
+        try:
+            return self._operations[(contract.key, contract.version)]
+        except KeyError:
+            raise KeyError(f"contract {key} v{contract.version} has no handler") from None
+
+    def operations(self) -> list[Operation]:
+        """Every operation (a contract with a handler), by key and version."""
+        with self._lock:
+            found = list(self._operations.values())
+        return sorted(found, key=lambda o: (o.contract.key, o.contract.version))
 
     def get(self, key: str, version: str | None = None) -> OperationContract:
         """The contract ``key`` at ``version``, or at its highest semver; ``KeyError`` if none."""

@@ -23,11 +23,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from sync_sdk.errors import Conflict
 from sync_sdk.models import SyncConfig
 from sync_sdk.records import AuditRecord, OutboxEvent
+from sync_sdk.storage.tables import Table, TableRepository
+
+T = TypeVar("T")
 
 __all__ = [
     "AuditRepository",
@@ -168,6 +171,10 @@ class UnitOfWork(Protocol):
     @property
     def outbox(self) -> OutboxRepository: ...
 
+    def table(self, table: Table[Any]) -> TableRepository[Any]:
+        """The rows of an entity table (see :mod:`sync_sdk.storage.tables`)."""
+        ...
+
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
@@ -180,6 +187,10 @@ class Storage(Protocol):
 
     def unit_of_work(self, *, write: bool = True) -> AbstractContextManager[UnitOfWork]:
         """Begin a transaction (``write=False``: a read-only one)."""
+        ...
+
+    def ensure_tables(self, tables: Sequence[Table[Any]]) -> None:
+        """Create those entity tables the store lacks (the hub calls it for its operations)."""
         ...
 
     def close(self) -> None: ...

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -28,6 +29,7 @@ from sync_sdk.storage.base import (
     OutboxRepository,
     config_id_taken,
 )
+from sync_sdk.storage.tables import MemoryTable, MemoryTables, Table
 
 __all__ = ["MemoryStorage"]
 
@@ -49,6 +51,7 @@ class _State:
         self.audit_by_org: dict[str, list[AuditRecord]] = {}
         self.audit_by_subject: dict[tuple[str, str], list[AuditRecord]] = {}  # (org, subject)
         self.outbox: dict[str, OutboxEvent] = {}
+        self.tables = MemoryTables()
 
 
 class _Configs(ConfigRepository):
@@ -178,8 +181,12 @@ class _MemoryUnitOfWork:
         self.audit = _Audit(self)
         self.outbox = _Outbox(self)
 
+    def table(self, table: Table[Any]) -> MemoryTable[Any]:
+        return self.state.tables.repository(table)
+
     def commit(self) -> None:
         state = self.state
+        state.tables.commit()
         for row in self.rows:
             state.configs[row.config.id] = row
             state.by_org.setdefault(row.org_id, []).append(row.config.id)
@@ -202,6 +209,7 @@ class _MemoryUnitOfWork:
         self.rollback()
 
     def rollback(self) -> None:
+        self.state.tables.rollback()
         self.rows = []
         self.staged_ids = set()
         self.staged_keys = set()
@@ -231,6 +239,9 @@ class MemoryStorage:
                 yield uow
             finally:
                 uow.rollback()
+
+    def ensure_tables(self, tables: Sequence[Table[Any]]) -> None:
+        """Nothing to create: a table's dict appears on first use."""
 
     def close(self) -> None:
         self._closed = True

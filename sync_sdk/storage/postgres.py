@@ -53,6 +53,7 @@ from urllib.parse import unquote, unquote_plus, urlsplit
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sync_sdk.errors import ConfigurationError, StorageError
@@ -67,8 +68,30 @@ from sync_sdk.storage.base import (
     config_id_taken,
 )
 from sync_sdk.storage.sqlite import audit_query, config_from_row
+from sync_sdk.storage.tables import SqlDialect, SqlTable, Table, UniqueViolation, ddl
 
-__all__ = ["DEFAULT_POOL_TIMEOUT", "MIGRATIONS", "MIGRATION_LOCK_ID", "PostgresStorage"]
+#: How entity tables (:mod:`sync_sdk.storage.tables`) are spelled in PostgreSQL.
+DIALECT = SqlDialect(
+    name="postgresql",
+    placeholder="%s",
+    types={
+        "text": "text",
+        "bool": "boolean",
+        "int": "bigint",
+        "time": "timestamptz",
+        "enum": "text",
+        "json": "jsonb",
+    },
+    order_column="seq",
+    identity="seq bigint GENERATED ALWAYS AS IDENTITY",
+    encode_json=Jsonb,
+    decode_json=lambda value: value,
+    encode_time=lambda value: value,
+    decode_time=lambda value: value,
+    bool_param=lambda value: value,
+)
+
+__all__ = ["DEFAULT_POOL_TIMEOUT", "DIALECT", "MIGRATIONS", "MIGRATION_LOCK_ID", "PostgresStorage"]
 
 #: Advisory lock held while migrating: one process at a time changes the schema.
 MIGRATION_LOCK_ID = 0x5D5D_0001
@@ -363,6 +386,13 @@ class _PostgresUnitOfWork:
         self.configs = _Configs(self)
         self.audit = _Audit(self)
         self.outbox = _Outbox(self)
+        self._tables: dict[Table[Any], SqlTable[Any]] = {}
+
+    def table(self, table: Table[Any]) -> SqlTable[Any]:
+        repository = self._tables.get(table)
+        if repository is None:
+            repository = self._tables[table] = SqlTable(table, DIALECT, _Runner(self))
+        return repository
 
     # -- what the repositories call ---------------------------------------------------------
 
@@ -394,6 +424,12 @@ class _PostgresUnitOfWork:
         self._begin()
         self._send_staged()
         return self._execute(sql, params).fetchall()
+
+    def change(self, sql: str, params: _Params) -> int:
+        """Run a write at once, inside the transaction; the number of rows it changed."""
+        self._begin()
+        self._send_staged()
+        return self._execute(sql, params).rowcount
 
     def commit(self) -> None:
         if self._staged and not self._write:
@@ -455,12 +491,30 @@ class _PostgresUnitOfWork:
             if exc.diag.constraint_name == _CONFIG_KEY:
                 detail = self._redactor(exc.diag.message_detail or "")
                 raise config_id_taken(detail=detail.strip()) from exc
-            self._fail(exc)
+            constraint = exc.diag.constraint_name or ""
+            raise UniqueViolation(exc.diag.table_name or "", constraint) from exc
         except psycopg.Error as exc:
             self._fail(exc)
 
     def _fail(self, exc: psycopg.Error) -> NoReturn:
         raise self._redactor.error("PostgreSQL error", exc) from exc
+
+
+class _Runner:
+    """Sends :class:`~sync_sdk.storage.tables.SqlTable`'s statements: inserts are staged (sent
+    with the unit of work's other writes), updates run at once, for their row count."""
+
+    def __init__(self, uow: _PostgresUnitOfWork) -> None:
+        self._uow = uow
+
+    def write(self, table: str, sql: str, params: Sequence[object]) -> int:
+        if sql.startswith("INSERT"):
+            self._uow.stage(sql, tuple(params))
+            return -1
+        return self._uow.change(sql, tuple(params))
+
+    def read(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        return self._uow.query(sql, tuple(params))
 
 
 class _Configs(ConfigRepository):
@@ -717,6 +771,34 @@ class PostgresStorage:
             name="sync_sdk",
             open=True,
         )
+
+    def ensure_tables(self, tables: Sequence[Table[Any]]) -> None:
+        """Create the entity tables (and their indexes) that the schema lacks yet, under the
+        migration lock, so that processes starting together do not race."""
+        if self._closed:
+            raise StorageError("storage is closed")
+        try:
+            with self._pool.connection() as conn:
+                names = [t.name for t in tables]
+                rows = conn.execute(
+                    "SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NULL",
+                    (names,),
+                ).fetchall()
+                missing = {row[0] for row in rows}
+                if not missing:
+                    return
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_ID,))
+                    for table in tables:
+                        if table.name in missing:
+                            for statement in ddl(table, DIALECT):
+                                conn.execute(statement)
+        except PoolTimeout as exc:
+            raise self._redactor.error(
+                f"no PostgreSQL connection within pool_timeout={self.pool_timeout:g} s", exc
+            ) from exc
+        except psycopg.Error as exc:
+            raise self._redactor.error("PostgreSQL error", exc) from exc
 
     @contextmanager
     def unit_of_work(self, *, write: bool = True) -> Iterator[_PostgresUnitOfWork]:

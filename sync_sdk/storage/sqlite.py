@@ -49,8 +49,38 @@ from sync_sdk.storage.base import (
     OutboxRepository,
     config_id_taken,
 )
+from sync_sdk.storage.tables import (
+    SqlDialect,
+    SqlTable,
+    Table,
+    UniqueViolation,
+    ddl,
+    iso_time,
+    json_text,
+)
 
-__all__ = ["SYNCHRONOUS_MODES", "SqliteStorage", "migrations"]
+__all__ = ["DIALECT", "SYNCHRONOUS_MODES", "SqliteStorage", "migrations"]
+
+#: How entity tables (:mod:`sync_sdk.storage.tables`) are spelled in SQLite.
+DIALECT = SqlDialect(
+    name="sqlite",
+    placeholder="?",
+    types={
+        "text": "TEXT",
+        "bool": "INTEGER",
+        "int": "INTEGER",
+        "time": "TEXT",
+        "enum": "TEXT",
+        "json": "TEXT",
+    },
+    order_column="rowid",
+    identity="",
+    encode_json=json_text,
+    decode_json=json.loads,
+    encode_time=iso_time,
+    decode_time=datetime.fromisoformat,
+    bool_param=int,
+)
 
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
@@ -666,6 +696,24 @@ class _Outbox(OutboxRepository):
         return int(self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
+class _Runner:
+    """Sends :class:`~sync_sdk.storage.tables.SqlTable`'s statements on the connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def write(self, table: str, sql: str, params: Sequence[object]) -> int:
+        try:
+            return self._conn.execute(sql, params).rowcount
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" in str(exc):
+                raise UniqueViolation(table, str(exc)) from exc
+            raise
+
+    def read(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        return self._conn.execute(sql, params).fetchall()
+
+
 class _SqliteUnitOfWork:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -673,6 +721,14 @@ class _SqliteUnitOfWork:
         self.configs = _Configs(conn, iso)
         self.audit = _Audit(conn, iso)
         self.outbox = _Outbox(conn, iso)
+        self._runner = _Runner(conn)
+        self._tables: dict[Table[Any], SqlTable[Any]] = {}
+
+    def table(self, table: Table[Any]) -> SqlTable[Any]:
+        repository = self._tables.get(table)
+        if repository is None:
+            repository = self._tables[table] = SqlTable(table, DIALECT, self._runner)
+        return repository
 
     def commit(self) -> None:
         self._conn.execute("COMMIT")
@@ -855,6 +911,32 @@ class SqliteStorage:
 
     def unit_of_work(self, *, write: bool = True) -> _Transaction:
         return self._write_tx if write else self._read_tx
+
+    def ensure_tables(self, tables: Sequence[Table[Any]]) -> None:
+        """Create the entity tables (and their indexes) that the database lacks yet."""
+        with self._lock:
+            if self._closed:
+                raise StorageError("storage is closed")
+            conn = self._conn
+            try:
+                names = {
+                    row[0]
+                    for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                }
+                missing = [t for t in tables if t.name not in names]
+                if not missing:
+                    return
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for table in missing:
+                        for statement in ddl(table, DIALECT):
+                            conn.execute(statement)
+                    conn.execute("COMMIT")
+                finally:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                raise StorageError(f"SQLite error: {exc}") from exc
 
     def _check_file(self) -> None:
         """Raise :class:`StorageError` when the path no longer leads to the file opened.

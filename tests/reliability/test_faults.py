@@ -48,6 +48,9 @@ class FaultyStorage:
         with self.inner.unit_of_work(write=write) as uow:
             yield _FaultyUnitOfWork(uow, self)
 
+    def ensure_tables(self, tables: Any) -> None:
+        self.inner.ensure_tables(tables)
+
     def close(self) -> None:
         self.inner.close()
 
@@ -75,6 +78,9 @@ class _FaultyUnitOfWork:
         self.configs = _FaultyRepository(inner.configs, "config", storage)
         self.audit = _FaultyRepository(inner.audit, "audit", storage)
         self.outbox = _FaultyRepository(inner.outbox, "outbox", storage)
+
+    def table(self, table: Any) -> Any:
+        return _FaultyRepository(self._inner.table(table), "table", self._storage)
 
     def commit(self) -> None:
         self._storage.check("commit")

@@ -1,0 +1,65 @@
+"""What a handler gets: :class:`Context`.
+
+.. versionadded:: 0.2.0
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sync_sdk.credentials import CredentialCipher, SecretKeyRequired
+from sync_sdk.ids import new_id
+from sync_sdk.records import Actor
+from sync_sdk.storage.base import UnitOfWork
+from sync_sdk.storage.tables import Table, TableRepository
+
+__all__ = ["Context"]
+
+
+class Context:
+    """One run of an operation, as its handler sees it.
+
+    ``uow`` is the pipeline's unit of work (committed by the pipeline, never by the handler),
+    ``actor`` the authorized caller, ``now`` the hub's time for this call. A handler returns
+    its output; the pipeline then writes the contract's audit records and outbox events about
+    it (its ``id`` is their subject, unless the handler sets :attr:`subject_id`), and an event
+    whose declared payload is not the output takes the one the handler put in
+    :attr:`payloads` under the event's key.
+    """
+
+    __slots__ = ("_cipher", "actor", "now", "payloads", "subject_id", "uow")
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        now: datetime,
+        cipher: CredentialCipher | None = None,
+    ) -> None:
+        self.uow = uow
+        self.actor = actor
+        self.now = now
+        self._cipher = cipher
+        self.payloads: dict[str, Any] = {}
+        self.subject_id: str | None = None
+
+    @property
+    def org_id(self) -> str:
+        return self.actor.org_id
+
+    def table(self, table: Table[Any]) -> TableRepository[Any]:
+        """The rows of ``table`` in this unit of work."""
+        return self.uow.table(table)
+
+    @staticmethod
+    def new_id(prefix: str) -> str:
+        """A new time-ordered id: ``prefix`` and 32 hex digits."""
+        return new_id(prefix)
+
+    @property
+    def cipher(self) -> CredentialCipher:
+        """The hub's credential cipher; :class:`SecretKeyRequired` when it has no key."""
+        if self._cipher is None:
+            raise SecretKeyRequired()
+        return self._cipher
