@@ -88,7 +88,6 @@ from sync_sdk.operations.tables import (
 from sync_sdk.records import Actor, AuditRecord, OutboxEvent, Page
 from sync_sdk.signals import signal_for
 from sync_sdk.storage import Storage, default_storage_url, open_storage
-from sync_sdk.storage.base import IdempotencyKeyTaken
 from sync_sdk.storage.tables import Table, UniqueViolation, json_text
 from sync_sdk.validation import InputFields, create_input_fields, text_problems
 
@@ -373,35 +372,41 @@ class SyncHub:
         try:
             with self.storage.unit_of_work() as uow:
                 if key is not None:
-                    found = uow.configs.find_by_idempotency_key(actor.org_id, key)
+                    found = uow.table(IDEMPOTENCY_KEYS).get(actor.org_id, key)
                     if found is not None:
                         if marks:
                             uow.outbox.mark_delivered(marks, now)
                             uow.commit()
                             marks = []
-                        return [self._replay(found, request_hash)]
+                        return [_replay_result(self.contract, found, request_hash)]
                 uow.configs.add_many(
-                    configs,
-                    org_id=actor.org_id,
-                    created_by=actor.id,
-                    created_at=now,
-                    idempotency_key=key,
-                    request_hash=request_hash,
+                    configs, org_id=actor.org_id, created_by=actor.id, created_at=now
                 )
                 uow.audit.add_many(audits)
                 uow.outbox.add_many(stored)
+                if key is not None:
+                    record = IdempotencyRecord(
+                        id=key,
+                        operation=self.contract.key,
+                        request_hash=request_hash or "",
+                        result_json=configs[0].to_json(),
+                        created_at=now,
+                    )
+                    uow.table(IDEMPOTENCY_KEYS).add(actor.org_id, record)
                 if marks:
                     uow.outbox.mark_delivered(marks, now)
                 uow.commit()
                 committed = True
                 marks = []
-        except IdempotencyKeyTaken:
+        except UniqueViolation:
+            if key is None:
+                raise
             # Another transaction stored this key between our lookup and our insert.
             with self.storage.unit_of_work(write=False) as uow:
-                found = uow.configs.find_by_idempotency_key(actor.org_id, key or "")
+                found = uow.table(IDEMPOTENCY_KEYS).get(actor.org_id, key)
             if found is None:  # pragma: no cover - the key cannot vanish once committed
                 raise
-            return [self._replay(found, request_hash)]
+            return [_replay_result(self.contract, found, request_hash)]
         finally:
             if marks:
                 self._return_delivered(marks)
@@ -441,15 +446,6 @@ class SyncHub:
             for audit_key in audit_keys:
                 audits.append(AuditRecord(audit_key, actor_id, org_id, config_id, event_id, now))
         return configs, event_ids, stored, audits
-
-    def _replay(self, found: tuple[SyncConfig, str], request_hash: str | None) -> SyncConfig:
-        config, stored_hash = found
-        if stored_hash != request_hash:
-            raise Conflict(
-                "this idempotency key was already used with a different input "
-                f"(it created sync config {config.id!r})"
-            )
-        return config
 
     def _publish(
         self, configs: list[SyncConfig], event_ids: list[str], actor: Actor, now: datetime

@@ -70,6 +70,7 @@ def test_migrations_are_recorded_once(pg_url: str) -> None:
         (2, "0002_org_config_counts"),
         (3, "0003_audit_subject"),
         (4, "0004_neutral_subjects"),
+        (5, "0005_idempotency_keys"),
     ]
 
 
@@ -103,13 +104,15 @@ def test_processes_starting_at_once_migrate_once(pg_url: str, tmp_path: Path) ->
     applied = sorted(out.strip() for out, _ in results)
     # one migrated, the others found it done
     assert applied == [""] * 7 + [
-        "0001_initial,0002_org_config_counts,0003_audit_subject,0004_neutral_subjects"
+        "0001_initial,0002_org_config_counts,0003_audit_subject,0004_neutral_subjects,"
+        "0005_idempotency_keys"
     ]
     assert migration_rows(pg_url) == [
         (1, "0001_initial"),
         (2, "0002_org_config_counts"),
         (3, "0003_audit_subject"),
         (4, "0004_neutral_subjects"),
+        (5, "0005_idempotency_keys"),
     ]
     with SyncHub(pg_url) as hub:
         hub.create_sync_config(VALID_INPUT, actor=USER)
@@ -198,7 +201,7 @@ def test_migration_drops_the_subject_foreign_keys_keeping_every_row(
             ("audit_records", "audit_records_subject_id_fkey"),
             ("outbox_events", "outbox_events_subject_id_fkey"),
         ]
-        assert postgres.migrate(conn) == ["0004_neutral_subjects"]
+        assert postgres.migrate(conn) == ["0004_neutral_subjects", "0005_idempotency_keys"]
         assert snapshot() == before
         assert foreign_keys() == []
     storage = open_storage(pg_url)
@@ -324,3 +327,36 @@ def test_each_test_schema_is_a_separate_store() -> None:
     with SyncHub(a) as hub_a, SyncHub(b) as hub_b:
         hub_a.create_sync_config(VALID_INPUT, actor=USER)
         assert hub_b.list_sync_configs(actor=USER).total == 0
+
+
+def test_migration_moves_idempotency_keys_to_their_table(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key stored on a config row before the upgrade still replays after it."""
+    import psycopg
+
+    from sync_sdk.storage import postgres
+
+    from .test_storage_contract import _old_style_key_hash
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        with monkeypatch.context() as patch:
+            patch.setattr(postgres, "MIGRATIONS", postgres.MIGRATIONS[:4])
+            postgres.migrate(conn)
+        conn.execute(
+            "INSERT INTO sync_configs (id, org_id, integration_id, connection_id, name,"
+            " direction, source_object, target_object, schedule_enabled, is_active,"
+            " created_by, created_at, idempotency_key, request_hash) VALUES ('sync_old', %s,"
+            " 'int-1', 'conn-1', 'Contacts Sync', 'OUTBOUND', 'contacts', 'contacts', false,"
+            " true, 'u', %s, 'key-1', %s)",
+            (USER.org_id, NOW, _old_style_key_hash()),
+        )
+        assert postgres.migrate(conn) == ["0005_idempotency_keys"]
+    with SyncHub(pg_url) as hub:
+        again = hub.create_sync_config(VALID_INPUT, actor=USER, idempotency_key="key-1")
+        assert again == hub.get_sync_config("sync_old", actor=USER)
+        assert hub.list_sync_configs(actor=USER).total == 1
+        with pytest.raises(Conflict):
+            hub.create_sync_config(
+                {**VALID_INPUT, "name": "Other"}, actor=USER, idempotency_key="key-1"
+            )

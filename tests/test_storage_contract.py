@@ -398,6 +398,7 @@ def test_sqlite_migrations_are_idempotent(tmp_path: Path) -> None:
         "0004_outbox_pending",
         "0005_audit_subject",
         "0006_neutral_subjects",
+        "0007_idempotency_keys",
     ]
 
 
@@ -586,3 +587,48 @@ def test_driver_errors_become_storage_errors(tmp_path: Path) -> None:
     storage.close()
     with pytest.raises(StorageError), storage.unit_of_work():
         pass
+
+
+def _old_style_key_hash() -> str:
+    """The request hash that sync_sdk stored on the config row before keys had their table."""
+    from sync_sdk.hub import _request_hash
+    from sync_sdk.validation import create_input_fields
+
+    return _request_hash(create_input_fields(VALID_INPUT))
+
+
+def test_sqlite_migration_moves_idempotency_keys_to_their_table(tmp_path: Path) -> None:
+    """A key stored on a config row before the upgrade still replays after it: the same input
+    returns that config and writes nothing; other input is a Conflict."""
+    from sqlite_utils import Database
+
+    from sync_sdk import Conflict
+    from sync_sdk.storage.sqlite import migrations
+
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="0007_idempotency_keys")
+    db.execute(
+        "INSERT INTO sync_configs (id, org_id, integration_id, connection_id, name, direction,"
+        " source_object, target_object, schedule_enabled, is_active, created_by, created_at,"
+        " idempotency_key, request_hash) VALUES ('sync_old', ?, 'int-1', 'conn-1',"
+        " 'Contacts Sync', 'OUTBOUND', 'contacts', 'contacts', 0, 1, 'u', ?, 'key-1', ?)",
+        (USER.org_id, NOW.isoformat(), _old_style_key_hash()),
+    )
+    db.conn.commit()
+    db.close()
+    with SyncHub(f"sqlite:///{path}") as hub:
+        again = hub.create_sync_config(VALID_INPUT, actor=USER, idempotency_key="key-1")
+        assert again.id == "sync_old"
+        assert again == hub.get_sync_config("sync_old", actor=USER)
+        assert len(hub.list_sync_configs(actor=USER).items) == 1
+        with pytest.raises(Conflict):
+            hub.create_sync_config(
+                {**VALID_INPUT, "name": "Other"}, actor=USER, idempotency_key="key-1"
+            )
+        # the key is the org's, whatever the command
+        with pytest.raises(Conflict):
+            hub.create_integration(
+                name="Slack", slug="slack", provider="slack", actor=USER, idempotency_key="key-1"
+            )
+        assert len(hub.list_sync_configs(actor=USER).items) == 1

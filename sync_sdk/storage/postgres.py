@@ -216,6 +216,28 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             "ALTER TABLE outbox_events DROP CONSTRAINT outbox_events_subject_id_fkey",
         ),
     ),
+    (
+        5,
+        "0005_idempotency_keys",
+        # Idempotency keys leave the config row for a table of their own, shared by every
+        # command (the entity table IDEMPOTENCY_KEYS of sync_sdk.operations.tables, spelled out
+        # as declared when this was written). Each stored key is copied with the config it
+        # created, the first result a replay returns; the config columns stay, unwritten.
+        (
+            "CREATE TABLE IF NOT EXISTS idempotency_keys (seq bigint GENERATED ALWAYS AS"
+            " IDENTITY, org_id text NOT NULL, id text NOT NULL, operation text NOT NULL,"
+            " request_hash text NOT NULL, result_json text NOT NULL, created_at timestamptz"
+            " NOT NULL, PRIMARY KEY (org_id, id))",
+            "INSERT INTO idempotency_keys (org_id, id, operation, request_hash, result_json,"
+            " created_at) SELECT org_id, idempotency_key, 'integration.syncConfig.create',"
+            " coalesce(request_hash, ''), jsonb_build_object('id', id, 'integrationId',"
+            " integration_id, 'connectionId', connection_id, 'name', name, 'direction',"
+            " direction, 'sourceObject', source_object, 'targetObject', target_object,"
+            " 'scheduleEnabled', schedule_enabled, 'scheduleCron', schedule_cron, 'isActive',"
+            " is_active, 'lastSyncAt', last_sync_at, 'fieldMappings', field_mappings)::text,"
+            " created_at FROM sync_configs WHERE idempotency_key IS NOT NULL ORDER BY seq",
+        ),
+    ),
 )
 
 _IDEMPOTENCY_INDEX = "sync_configs_idempotency"

@@ -272,6 +272,32 @@ def _neutral_subjects(db: sqlite_utils.Database) -> None:
             db.execute(sql)
 
 
+@migrations(name="0007_idempotency_keys")
+def _idempotency_keys(db: sqlite_utils.Database) -> None:
+    # Idempotency keys leave the config row for a table of their own, shared by every command
+    # (the entity table IDEMPOTENCY_KEYS of sync_sdk.operations.tables, spelled out as it was
+    # declared when this migration was written). Each key already stored is copied with the
+    # config it created, as the first result a replay returns; the config rows keep their
+    # columns, no longer written.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS idempotency_keys (org_id text NOT NULL, id TEXT NOT NULL,"
+        " operation TEXT NOT NULL, request_hash TEXT NOT NULL, result_json TEXT NOT NULL,"
+        " created_at TEXT NOT NULL, PRIMARY KEY (org_id, id))"
+    )
+    rows = db.execute(
+        f"SELECT {_CONFIG_COLUMNS}, org_id, idempotency_key, request_hash, created_at"
+        " FROM sync_configs WHERE idempotency_key IS NOT NULL ORDER BY rowid"
+    ).fetchall()
+    db.conn.executemany(
+        "INSERT INTO idempotency_keys (org_id, id, operation, request_hash, result_json,"
+        " created_at) VALUES (?, ?, 'integration.syncConfig.create', ?, ?, ?)",
+        [
+            (row[12], row[13], row[14] or "", config_from_row(row).to_json(), row[15])
+            for row in rows
+        ],
+    )
+
+
 _CONFIG_COLUMNS = (
     "id, integration_id, connection_id, name, direction, source_object, target_object,"
     " schedule_enabled, schedule_cron, is_active, last_sync_at, field_mappings"
