@@ -115,8 +115,9 @@ def declared_version(contract: OperationContract, key: str, payload_type: type) 
 def declared_payload(key: str, version: str) -> type | None:
     """The payload model that a contract declares for event ``key`` at ``version``, or None.
 
-    Looked up in :data:`~sync_sdk.contracts.HUB_CONTRACTS` and the contracts of
-    :data:`~sync_sdk.contracts.registry` (those registered later included)::
+    Looked up in :data:`~sync_sdk.contracts.HUB_CONTRACTS`, the contracts of
+    :data:`~sync_sdk.contracts.registry` (those registered later included) and the events a
+    worker emits when a run ends (:data:`~sync_sdk.contracts.RUN_EVENTS`)::
 
         >>> declared_payload("integration.syncConfig.created", "1.0.0").__name__
         'SyncConfig'
@@ -165,13 +166,15 @@ def _payloads() -> dict[tuple[str, str], type]:
     global _payload_map
     # the contracts package imports the models, which import nothing of this module's; bind late
     # all the same, so that importing sync_sdk.events never builds the contracts first
-    from sync_sdk.contracts import HUB_CONTRACTS, registry
+    from sync_sdk.contracts import HUB_CONTRACTS, RUN_EVENTS, registry
 
     size, payloads = _payload_map
     if size != len(registry):
         with _payload_lock:
             size = len(registry)  # before reading it: one registered meanwhile rebuilds next time
             payloads = _declared(tuple(HUB_CONTRACTS) + tuple(registry))
+            for event in RUN_EVENTS:  # what workers emit when a run ends
+                payloads.setdefault((event.key, event.version), event.payload)
             _payload_map = (size, payloads)
     return payloads
 

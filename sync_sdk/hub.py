@@ -30,21 +30,23 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from sync_sdk.contracts import (
     ADD_FIELD_MAPPING,
+    CANCEL_SYNC_RUN,
     CREATE_CONNECTION,
     CREATE_INTEGRATION,
     CREATE_SYNC_CONFIG,
     LIST_SYNC_RUNS,
     TRIGGER_SYNC,
+    UPDATE_SYNC_CONFIG,
     registry,
 )
 from sync_sdk.contracts.registry import Operation
-from sync_sdk.contracts.spec import Auth, OperationContract
+from sync_sdk.contracts.spec import Auth, EmittedEvent, OperationContract
 from sync_sdk.credentials import CredentialCipher, SecretKeyRequired
 from sync_sdk.errors import (
     AuthenticationRequired,
@@ -77,22 +79,25 @@ from sync_sdk.models import (
     converter,
 )
 from sync_sdk.operations import BUILTIN_TABLES, Context
+from sync_sdk.operations.schedules import new_schedule
 from sync_sdk.operations.sync import with_mappings
 from sync_sdk.operations.tables import (
     CONNECTIONS,
     IDEMPOTENCY_KEYS,
     INTEGRATIONS,
+    SCHEDULES,
     SYNC_RUNS,
     IdempotencyRecord,
 )
 from sync_sdk.records import Actor, AuditRecord, OutboxEvent, Page
 from sync_sdk.signals import signal_for
-from sync_sdk.storage import Storage, default_storage_url, open_storage
+from sync_sdk.storage import Storage, UnitOfWork, default_storage_url, open_storage
 from sync_sdk.storage.tables import Table, UniqueViolation, json_text
 from sync_sdk.validation import InputFields, create_input_fields, text_problems
 
 __all__ = ["SyncHub"]
 
+T = TypeVar("T")
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
 # (event id, key, version, payload) of an event committed by a command
@@ -217,6 +222,47 @@ def _checked_ids(factory: IdFactory) -> IdFactory:
         return config_id
 
     return next_id
+
+
+class Effects:
+    """The events and audit records a unit of work of the runs' lifecycle writes (see
+    :meth:`SyncHub._transact`)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.rows: list[OutboxEvent] = []
+        self.audits: list[AuditRecord] = []
+        self.events: list[tuple[Actor, _Committed]] = []
+
+    def emit(
+        self, emitted: EmittedEvent, payload: Any, actor: Actor, subject: str, *audit: str
+    ) -> str:
+        """Write the ``emitted`` event about ``subject`` (and the ``audit`` keys' records
+        naming it); its id."""
+        if not isinstance(payload, emitted.payload):
+            raise EventNotDeclared(
+                f"{emitted.key} payload must be {emitted.payload.__name__},"
+                f" not {type(payload).__name__}"
+            )
+        event_id = new_id("evt_")
+        self.rows.append(
+            OutboxEvent(
+                event_id,
+                emitted.key,
+                emitted.version,
+                self.now,
+                actor.id,
+                actor.org_id,
+                subject,
+                json_text(_wire_of(payload)),
+            )
+        )
+        self.events.append((actor, (event_id, emitted.key, emitted.version, payload)))
+        for key in audit:
+            self.audits.append(
+                AuditRecord(key, actor.id, actor.org_id, subject, event_id, self.now)
+            )
+        return event_id
 
 
 def _wire_of(output: Any) -> Any:
@@ -362,6 +408,12 @@ class SyncHub:
     ) -> list[SyncConfig]:
         now = self._now()
         configs, event_ids, stored, audits = self._build(values, actor, now)
+        # the rows of cron schedules, of the configs that have one (rare: not the hot path)
+        schedules = [
+            schedule
+            for config in configs
+            if config.schedule_enabled and (schedule := new_schedule(config, now)) is not None
+        ]
         request_hash = None if key is None else _request_hash(values[0])
         with self._lock:  # in flight from here: close() waits for these events
             if self._closed:
@@ -382,6 +434,10 @@ class SyncHub:
                 uow.configs.add_many(
                     configs, org_id=actor.org_id, created_by=actor.id, created_at=now
                 )
+                if schedules:
+                    table = uow.table(SCHEDULES)
+                    for schedule in schedules:
+                        table.add(actor.org_id, schedule)
                 uow.audit.add_many(audits)
                 uow.outbox.add_many(stored)
                 if key is not None:
@@ -649,6 +705,8 @@ class SyncHub:
                 subject = context.subject_id or getattr(output, "id", None) or ""
                 rows: list[OutboxEvent] = []
                 for emitted, event_id in zip(emits, event_ids, strict=True):
+                    if emitted.key in context.skipped:
+                        continue
                     payload = context.payloads.get(emitted.key, output)
                     if not isinstance(payload, emitted.payload):
                         raise EventNotDeclared(
@@ -669,7 +727,7 @@ class SyncHub:
                         )
                     )
                     events.append((event_id, emitted.key, emitted.version, payload))
-                first_event = event_ids[0] if event_ids else ""
+                first_event = rows[0].id if rows else ""
                 audits = [
                     AuditRecord(audit_key, actor.id, actor.org_id, subject, first_event, now)
                     for audit_key in contract.side_effects.audit
@@ -695,6 +753,9 @@ class SyncHub:
                 self._return_delivered(marks)
             if not committed:
                 self._settle(event_ids, ())
+        written = {event[0] for event in events}
+        if len(written) < len(event_ids):  # events the handler skipped
+            self._settle([i for i in event_ids if i not in written], ())
         self._publish_events(events, actor, now)
         return output
 
@@ -744,6 +805,43 @@ class SyncHub:
                     mine.difference_update(event_ids)
         finally:
             self._settle(event_ids, delivered)
+
+    def _transact(self, work: Callable[[UnitOfWork, Effects], T], now: datetime) -> T:
+        """Run ``work`` in one write unit of work, with the events and audit records it records
+        in its :class:`Effects`; commit, then publish (the pipeline of the runs' lifecycle,
+        whose writes belong to no one operation's handler)."""
+        effects = Effects(now)
+        marks = self._take_delivered()
+        committed = False
+        event_ids: list[str] = []
+        try:
+            with self.storage.unit_of_work() as uow:
+                if marks:
+                    uow.outbox.mark_delivered(marks, now)
+                result = work(uow, effects)
+                event_ids = [row.id for row in effects.rows]
+                with self._lock:  # in flight from here: close() waits for these events
+                    if self._closed:
+                        raise StorageError("hub is closed")
+                    self._in_flight.update(event_ids)
+                if effects.audits:
+                    uow.audit.add_many(effects.audits)
+                if effects.rows:
+                    uow.outbox.add_many(effects.rows)
+                uow.commit()
+                committed = True
+                marks = []
+        finally:
+            if marks:
+                self._return_delivered(marks)
+            if not committed:
+                self._settle(event_ids, ())
+        by_actor: dict[Actor, list[_Committed]] = {}
+        for actor, event in effects.events:
+            by_actor.setdefault(actor, []).append(event)
+        for actor, events in by_actor.items():
+            self._publish_events(events, actor, now)
+        return result
 
     def _ensure(self, tables: Sequence[Table[Any]]) -> None:
         """Make sure the storage has ``tables`` (once per hub and table)."""
@@ -847,6 +945,82 @@ class SyncHub:
             version=contract.version,
             **fields,
         )
+
+    def update_sync_config(
+        self,
+        config_id: str,
+        *,
+        actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        **fields: Any,
+    ) -> SyncConfig:
+        """Change a sync config of the actor's org (contract ``integration.syncConfig.update``
+        v1.0.0, sync_sdk's own): ``name``, ``schedule_enabled``, ``schedule_cron``,
+        ``is_active``, with the create input's rules; returns the updated config::
+
+            hub.update_sync_config(cfg.id, is_active=False, actor=user)   # pause it
+
+        A paused config refuses :meth:`trigger_sync` (:class:`Conflict`) and its schedule
+        creates no run; resumed, its schedule goes on from the next slot. :class:`NotFound`
+        for another org's config.
+        """
+        unknown = sorted(set(fields) - {"name", "schedule_enabled", "schedule_cron", "is_active"})
+        if unknown:
+            raise TypeError(f"update_sync_config() got unexpected field(s): {', '.join(unknown)}")
+        return self._typed(  # type: ignore[no-any-return]
+            UPDATE_SYNC_CONFIG,
+            None,
+            actor,
+            idempotency_key,
+            {"sync_config_id": config_id, **fields},
+        )
+
+    def cancel_sync_run(
+        self, run_id: str, *, actor: Actor | None = None, idempotency_key: str | None = None
+    ) -> SyncRun:
+        """Cancel a sync run of the actor's org (contract ``integration.syncRun.cancel``
+        v1.0.0, sync_sdk's own). A PENDING run is CANCELLED at once; a RUNNING one is asked to
+        stop (its engine sees ``is_cancelled()``) and ends CANCELLED, so it is returned
+        RUNNING. :class:`Conflict` for a finished run, :class:`NotFound` for another org's."""
+        return self._typed(  # type: ignore[no-any-return]
+            CANCEL_SYNC_RUN, None, actor, idempotency_key, {"sync_run_id": run_id}
+        )
+
+    # -- workers ----------------------------------------------------------------------------
+
+    def run_pending(
+        self, engine: Callable[[Any], Any], *, limit: int = 10, lease: float = 300.0
+    ) -> list[SyncRun]:
+        """Run pending sync runs with ``engine`` (a :class:`~sync_sdk.engine.SyncEngine`);
+        returns the runs this call finished.
+
+        First, RUNNING runs whose worker was lost (their lease ran out) become FAILED. Then up
+        to ``limit`` (1..1000) PENDING runs are claimed one at a time, oldest first, marked
+        RUNNING under a lease of ``lease`` seconds (renewed while the engine calls
+        ``is_cancelled()``), and run by the engine outside any transaction; each ends
+        COMPLETED, FAILED or CANCELLED with its event and audit record (see
+        :mod:`sync_sdk.worker`). Workers in several threads or processes share the runs; none
+        is run twice::
+
+            finished = hub.run_pending(MappingEngine(read, write))
+        """
+        from sync_sdk.worker import run_pending
+
+        return run_pending(self, engine, limit=limit, lease=lease)
+
+    def schedule_due(self, now: datetime | None = None) -> list[SyncRun]:
+        """Create the PENDING runs of cron schedules that are due at ``now`` (default: the
+        hub's clock); returns them.
+
+        One run per active config with a schedule whose next slot has passed, for the latest
+        slot passed (missed slots are not replayed one by one), ``trigger`` ``"schedule"``; a
+        config with an active run skips that slot. Cron is evaluated in UTC. Exactly one run
+        per config and slot, however many processes call this at once; the cost follows the
+        number of configs due, not the number of configs.
+        """
+        from sync_sdk.worker import schedule_due
+
+        return schedule_due(self, now)
 
     def get_integration(self, integration_id: str, *, actor: Actor | None = None) -> Integration:
         """The integration ``integration_id`` of the actor's org; :class:`NotFound` otherwise."""

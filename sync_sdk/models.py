@@ -72,6 +72,7 @@ from sync_sdk.transforms import template_problem, transform_problem
 __all__ = [
     "AddFieldMappingInput",
     "AuthType",
+    "CancelSyncRunInput",
     "Check",
     "Connection",
     "ConnectionStatus",
@@ -91,6 +92,7 @@ __all__ = [
     "SyncStatus",
     "TransportType",
     "TriggerSyncInput",
+    "UpdateSyncConfigInput",
     "camel_case",
     "converter",
     "make_converter",
@@ -506,6 +508,40 @@ class SyncRun(_WireModel):
 
 
 @frozen(kw_only=True)
+class CancelSyncRunInput(_WireInput):
+    """Input of ``integration.syncRun.cancel`` (a contract of sync_sdk's own).
+
+    >>> CancelSyncRunInput(sync_run_id="run_1").to_dict()
+    {'syncRunId': 'run_1'}
+
+    .. versionadded:: 0.3.0
+    """
+
+    sync_run_id: str = attrs.field(metadata={"non_empty": True})
+
+
+@frozen(kw_only=True)
+class UpdateSyncConfigInput(_WireInput):
+    """Input of ``integration.syncConfig.update`` (a contract of sync_sdk's own): the config and
+    the fields to change, each with the rules of the create input; an omitted (or null) field
+    keeps its value. ``scheduleCron`` is required when the schedule ends up enabled.
+
+    >>> UpdateSyncConfigInput(sync_config_id="sync_1", is_active=False).to_dict()["isActive"]
+    False
+
+    .. versionadded:: 0.3.0
+    """
+
+    sync_config_id: str = attrs.field(metadata={"non_empty": True})
+    name: str | None = attrs.field(default=None, metadata={"non_empty": True})
+    schedule_enabled: bool | None = None
+    schedule_cron: str | None = attrs.field(
+        default=None, metadata={"non_empty": True, "cron": True}
+    )
+    is_active: bool | None = None
+
+
+@frozen(kw_only=True)
 class ListSyncRunsOutput(_WireModel):
     """Output of ``integration.syncRun.list``: one page of ``runs`` and the ``total`` matching."""
 
@@ -542,6 +578,8 @@ _WIRE_MODELS = (
     ListSyncRunsInput,
     SyncRun,
     ListSyncRunsOutput,
+    CancelSyncRunInput,
+    UpdateSyncConfigInput,
 )
 
 

@@ -38,6 +38,13 @@ from sync_sdk.contracts.events import (
 from sync_sdk.contracts.integration import CREATE_INTEGRATION, VERBATIM_CREATE_SLACK_EXAMPLE
 from sync_sdk.contracts.linter import Finding, lint
 from sync_sdk.contracts.registry import ContractRegistry, parse_semver
+from sync_sdk.contracts.runs import (
+    CANCEL_SYNC_RUN,
+    RUN_COMPLETED,
+    RUN_EVENTS,
+    RUN_FAILED,
+    UPDATE_SYNC_CONFIG,
+)
 from sync_sdk.contracts.spec import (
     IO,
     Acceptance,
@@ -65,6 +72,7 @@ from sync_sdk.contracts.sync import (
 
 __all__ = [
     "ADD_FIELD_MAPPING",
+    "CANCEL_SYNC_RUN",
     "CREATE_CONNECTION",
     "CREATE_INTEGRATION",
     "CREATE_SYNC_CONFIG",
@@ -72,8 +80,13 @@ __all__ = [
     "HUB_CONTRACTS",
     "IO",
     "LIST_SYNC_RUNS",
+    "OWN_CONTRACTS",
+    "RUN_COMPLETED",
+    "RUN_EVENTS",
+    "RUN_FAILED",
     "SEED_CREATE_CONTACT_SYNC_EXAMPLE",
     "TRIGGER_SYNC",
+    "UPDATE_SYNC_CONFIG",
     "VERBATIM_CONNECT_CRM_EXAMPLE",
     "VERBATIM_CREATE_SLACK_EXAMPLE",
     "VERBATIM_EXAMPLES",
@@ -125,5 +138,8 @@ VERBATIM_EXAMPLES: Mapping[str, Example] = MappingProxyType(
     }
 )
 
-#: The registry of the contracts this SDK ships.
-registry = ContractRegistry(HUB_CONTRACTS)
+#: sync_sdk's own contracts for the run lifecycle (see :mod:`sync_sdk.contracts.runs`).
+OWN_CONTRACTS: tuple[OperationContract, ...] = (UPDATE_SYNC_CONFIG, CANCEL_SYNC_RUN)
+
+#: The registry of the contracts this SDK ships: the hub's six and its own.
+registry = ContractRegistry(HUB_CONTRACTS + OWN_CONTRACTS)

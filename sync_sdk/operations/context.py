@@ -25,10 +25,10 @@ class Context:
     its output; the pipeline then writes the contract's audit records and outbox events about
     it (its ``id`` is their subject, unless the handler sets :attr:`subject_id`), and an event
     whose declared payload is not the output takes the one the handler put in
-    :attr:`payloads` under the event's key.
+    :attr:`payloads` under the event's key; :meth:`skip_event` leaves one out.
     """
 
-    __slots__ = ("_cipher", "actor", "now", "payloads", "subject_id", "uow")
+    __slots__ = ("_cipher", "actor", "now", "payloads", "skipped", "subject_id", "uow")
 
     def __init__(
         self,
@@ -43,6 +43,12 @@ class Context:
         self._cipher = cipher
         self.payloads: dict[str, Any] = {}
         self.subject_id: str | None = None
+        self.skipped: set[str] = set()
+
+    def skip_event(self, key: str) -> None:
+        """Emit no ``key`` event this time: its ``when`` does not hold (a running run asked
+        to cancel is cancelled later, by its worker). Audit records are written all the same."""
+        self.skipped.add(key)
 
     @property
     def org_id(self) -> str:

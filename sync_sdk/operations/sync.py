@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import attrs
 
 from sync_sdk.errors import Conflict, NotFound
@@ -23,7 +25,14 @@ from sync_sdk.operations.tables import ACTIVE_RUN_STATES, FIELD_MAPPINGS, SYNC_R
 from sync_sdk.records import Page
 from sync_sdk.storage.base import UnitOfWork
 
-__all__ = ["add_field_mapping", "config_of", "list_sync_runs", "trigger_sync", "with_mappings"]
+__all__ = [
+    "add_field_mapping",
+    "config_of",
+    "list_sync_runs",
+    "run_extras",
+    "trigger_sync",
+    "with_mappings",
+]
 
 
 def config_of(ctx: Context, config_id: str) -> SyncConfig:
@@ -114,8 +123,21 @@ def trigger_sync(ctx: Context, command: TriggerSyncInput) -> SyncRun:
         records_failed=0,
         created_at=ctx.now,
     )
-    runs.add(ctx.org_id, run, {"full_sync": command.full_sync, "created_by": ctx.actor.id})
+    runs.add(ctx.org_id, run, run_extras(ctx.actor.id, full_sync=command.full_sync))
     return run
+
+
+def run_extras(
+    created_by: str, *, full_sync: bool = False, scheduled_for: datetime | None = None
+) -> dict[str, object]:
+    """The hidden columns of a new run."""
+    return {
+        "full_sync": full_sync,
+        "created_by": created_by,
+        "lease_until": None,
+        "cancel_requested": False,
+        "scheduled_for": scheduled_for,
+    }
 
 
 def list_sync_runs(ctx: Context, command: ListSyncRunsInput) -> Page[SyncRun]:

@@ -22,8 +22,10 @@ __all__ = [
     "FIELD_MAPPINGS",
     "IDEMPOTENCY_KEYS",
     "INTEGRATIONS",
+    "SCHEDULES",
     "SYNC_RUNS",
     "IdempotencyRecord",
+    "Schedule",
 ]
 
 #: A run in one of these states is active: a config has at most one.
@@ -83,10 +85,39 @@ SYNC_RUNS = Table(
     extra=(
         Column("full_sync", "bool", nullable=False),
         *_CREATED,
+        # a RUNNING run's worker holds it until then; past it, the worker counts as lost
+        Column("lease_until", "time"),
+        # cancel_sync_run asked a RUNNING run to stop; its engine sees is_cancelled()
+        Column("cancel_requested", "bool", nullable=False),
+        # the cron slot a scheduled run is for (None: a manual run)
+        Column("scheduled_for", "time"),
     ),
     indexes=(("sync_config_id",),),
-    # one active run per config, whoever writes it: the database says so, not a lock
-    unique=(Unique("active", ("sync_config_id",), when={"status": ACTIVE_RUN_STATES}),),
+    unique=(
+        # one active run per config, whoever writes it: the database says so, not a lock
+        Unique("active", ("sync_config_id",), when={"status": ACTIVE_RUN_STATES}),
+        # one run per config and cron slot, however many schedulers run at once
+        Unique("slot", ("sync_config_id", "scheduled_for")),
+    ),
+    # workers find PENDING runs, and RUNNING ones whose lease ran out, across orgs
+    global_indexes=(("status", "lease_until"),),
 )
+
+
+@frozen
+class Schedule:
+    """When a scheduled config runs next: the config's ``id``, its ``cron``, and ``due_at``, the
+    first cron slot after its creation or its last scheduled slot (None while its schedule is
+    off or the config is paused); ``last_slot_at`` is the slot of its latest scheduled run."""
+
+    id: str
+    cron: str
+    due_at: datetime | None
+    last_slot_at: datetime | None = None
+
+
+#: One row per config with a schedule, found by ``due_at`` across orgs: schedule_due reads only
+#: the configs that are due.
+SCHEDULES = Table("sync_schedules", Schedule, global_indexes=(("due_at",),))
 
 IDEMPOTENCY_KEYS = Table("idempotency_keys", IdempotencyRecord)

@@ -20,7 +20,7 @@ already (told by the primary key, not by a query before each insert).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -97,6 +97,12 @@ class ConfigRepository(Protocol):
         ...
 
     def get(self, org_id: str, config_id: str) -> SyncConfig | None: ...
+
+    def update(self, org_id: str, config_id: str, changes: Mapping[str, object]) -> bool:
+        """Change fields of a config that change after creation (``name``,
+        ``schedule_enabled``, ``schedule_cron``, ``is_active``, ``last_sync_at``); whether the
+        org has the config. ``KeyError`` for any other field."""
+        ...
 
     def list(self, org_id: str, *, limit: int, offset: int) -> list[SyncConfig]: ...
 

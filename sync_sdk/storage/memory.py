@@ -12,7 +12,7 @@ under the store's lock, or none of them. Nothing survives the process.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -32,6 +32,9 @@ from sync_sdk.storage.base import (
 from sync_sdk.storage.tables import MemoryTable, MemoryTables, Table
 
 __all__ = ["MemoryStorage"]
+
+# The config fields that change after creation (the SQL backends' list too)
+_UPDATABLE = frozenset({"name", "schedule_enabled", "schedule_cron", "is_active", "last_sync_at"})
 
 
 @attrs.define
@@ -83,6 +86,24 @@ class _Configs(ConfigRepository):
     def get(self, org_id: str, config_id: str) -> SyncConfig | None:
         row = self._uow.state.configs.get(config_id)
         return row.config if row is not None and row.org_id == org_id else None
+
+    def update(self, org_id: str, config_id: str, changes: Mapping[str, object]) -> bool:
+        state = self._uow.state
+        row = state.configs.get(config_id)
+        if row is None or row.org_id != org_id:
+            return False
+        unknown = set(changes) - _UPDATABLE
+        if unknown:
+            raise KeyError(f"sync config field {min(unknown)!r} does not change after creation")
+        before = row.config
+        fields: dict[str, Any] = dict(changes)
+        row.config = attrs.evolve(before, **fields)
+
+        def undo() -> None:
+            row.config = before
+
+        state.tables.undo.append(undo)  # undone by a rollback, as the entity tables are
+        return True
 
     def list(self, org_id: str, *, limit: int, offset: int) -> list[SyncConfig]:
         state = self._uow.state

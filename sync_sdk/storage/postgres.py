@@ -44,7 +44,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any, NoReturn
@@ -67,7 +67,7 @@ from sync_sdk.storage.base import (
     OutboxRepository,
     config_id_taken,
 )
-from sync_sdk.storage.sqlite import audit_query, config_from_row
+from sync_sdk.storage.sqlite import _config_changes, audit_query, config_from_row
 from sync_sdk.storage.tables import SqlDialect, SqlTable, Table, UniqueViolation, ddl
 
 #: How entity tables (:mod:`sync_sdk.storage.tables`) are spelled in PostgreSQL.
@@ -89,6 +89,7 @@ DIALECT = SqlDialect(
     encode_time=lambda value: value,
     decode_time=lambda value: value,
     bool_param=lambda value: value,
+    skip_locked=" FOR UPDATE SKIP LOCKED",
 )
 
 __all__ = ["DEFAULT_POOL_TIMEOUT", "DIALECT", "MIGRATIONS", "MIGRATION_LOCK_ID", "PostgresStorage"]
@@ -538,6 +539,9 @@ class _Runner:
     def read(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
         return self._uow.query(sql, tuple(params))
 
+    def read_locked(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        return self._uow.lock(sql, tuple(params))
+
 
 class _Configs(ConfigRepository):
     def __init__(self, uow: _PostgresUnitOfWork) -> None:
@@ -612,6 +616,11 @@ class _Configs(ConfigRepository):
                 (org_id,),
             )
         return int(rows[0][0])
+
+    def update(self, org_id: str, config_id: str, changes: Mapping[str, object]) -> bool:
+        sets, params = _config_changes(changes, "%s", lambda t: t, lambda b: b)
+        sql = f"UPDATE sync_configs SET {sets} WHERE org_id = %s AND id = %s"
+        return self._uow.change(sql, (*params, org_id, config_id)) > 0
 
     def find_by_idempotency_key(self, org_id: str, key: str) -> tuple[SyncConfig, str] | None:
         rows = self._uow.query(_FIND_BY_KEY, (org_id, key))

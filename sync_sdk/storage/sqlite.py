@@ -31,7 +31,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -476,6 +476,39 @@ def _field_mappings_json(mappings: tuple[FieldMapping, ...]) -> str:
     return json.dumps(converter().unstructure(mappings, tuple[FieldMapping, ...]))
 
 
+#: The config fields that change after creation, and the column of each.
+_UPDATABLE = {
+    "name": "text",
+    "schedule_enabled": "bool",
+    "schedule_cron": "text",
+    "is_active": "bool",
+    "last_sync_at": "time",
+}
+
+
+def _config_changes(
+    changes: Mapping[str, object],
+    placeholder: str,
+    time: Callable[[datetime], object],
+    boolean: Callable[[bool], object],
+) -> tuple[str, list[object]]:
+    """``SET`` text and parameters for changes of a config's updatable fields (shared with the
+    other SQL backend)."""
+    sets: list[str] = []
+    params: list[object] = []
+    for name, value in changes.items():
+        kind = _UPDATABLE.get(name)
+        if kind is None:
+            raise KeyError(f"sync config field {name!r} does not change after creation")
+        sets.append(f"{name} = {placeholder}")
+        if value is not None and kind == "time":
+            value = time(value)  # type: ignore[arg-type]
+        elif value is not None and kind == "bool":
+            value = boolean(value)  # type: ignore[arg-type]
+        params.append(value)
+    return ", ".join(sets), params
+
+
 def config_from_row(row: Sequence[Any]) -> SyncConfig:
     """A :class:`SyncConfig` from a row of ``_CONFIG_COLUMNS`` (shared with the other SQL
     backends)."""
@@ -606,6 +639,11 @@ class _Configs(ConfigRepository):
                 "SELECT config_count FROM org_config_counts WHERE org_id = ?", (org_id,)
             ).fetchone()
         return 0 if row is None else int(row[0])
+
+    def update(self, org_id: str, config_id: str, changes: Mapping[str, object]) -> bool:
+        sets, params = _config_changes(changes, "?", iso_time, int)
+        sql = f"UPDATE sync_configs SET {sets} WHERE org_id = ? AND id = ?"
+        return self._conn.execute(sql, [*params, org_id, config_id]).rowcount > 0
 
     def find_by_idempotency_key(self, org_id: str, key: str) -> tuple[SyncConfig, str] | None:
         row = self._conn.execute(
@@ -738,6 +776,9 @@ class _Runner:
 
     def read(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
         return self._conn.execute(sql, params).fetchall()
+
+    # a write transaction holds the database's write lock already
+    read_locked = read
 
 
 class _SqliteUnitOfWork:

@@ -42,6 +42,7 @@ from attrs import frozen
 from sync_sdk.models import converter
 
 __all__ = [
+    "Before",
     "Column",
     "SqlDialect",
     "SqlRunner",
@@ -59,8 +60,23 @@ T = TypeVar("T")
 #: ``StrEnum`` (stored as its value), or any JSON value (also attrs models and tuples of them).
 Kind = Literal["text", "bool", "int", "time", "enum", "json"]
 
-#: Equality filters on columns: ``{"status": "PENDING"}``; a tuple value means "one of".
+#: Filters on columns: ``{"status": "PENDING"}``; a tuple value means "one of", ``None``
+#: "is NULL", and :class:`Before` "at or before" (a NULL never is).
 Where = Mapping[str, object]
+
+
+@frozen
+class Before:
+    """A :data:`Where` value: the column holds a value at or before ``value``.
+
+    >>> Before(3).holds(2), Before(3).holds(None)
+    (True, False)
+    """
+
+    value: Any
+
+    def holds(self, stored: object) -> bool:
+        return stored is not None and stored <= self.value
 
 
 class UniqueViolation(Exception):
@@ -97,7 +113,11 @@ class Unique:
     when: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
 
     def applies(self, row: Mapping[str, object]) -> bool:
-        return all(_plain(row[c]) in values for c, values in self.when.items())
+        """Whether ``row`` is held to the constraint: it meets ``when``, and none of its
+        ``columns`` is NULL (NULLs are distinct in a unique index, as in SQL)."""
+        return all(row[c] is not None for c in self.columns) and all(
+            _plain(row[c]) in values for c, values in self.when.items()
+        )
 
 
 def _plain(value: object) -> object:
@@ -138,6 +158,8 @@ class Table(Generic[T]):
     extra: tuple[Column, ...] = ()
     indexes: tuple[tuple[str, ...], ...] = ()
     unique: tuple[Unique, ...] = ()
+    #: Column tuples looked up across orgs (by :meth:`TableRepository.lock`).
+    global_indexes: tuple[tuple[str, ...], ...] = ()
     columns: tuple[Column, ...] = attrs.field(init=False)
 
     @columns.default
@@ -213,8 +235,30 @@ class TableRepository(Protocol[T]):
 
     def count(self, org_id: str, where: Where | None = None) -> int: ...
 
-    def update(self, org_id: str, item_id: str, changes: Mapping[str, object]) -> bool:
-        """Set columns of a row; whether the row exists."""
+    def update(
+        self,
+        org_id: str,
+        item_id: str,
+        changes: Mapping[str, object],
+        *,
+        expect: Where | None = None,
+    ) -> bool:
+        """Set columns of a row, only if it matches ``expect`` (a compare-and-set); whether it
+        was changed."""
+        ...
+
+    def lock(
+        self,
+        where: Where,
+        *,
+        limit: int,
+        order_by: str | None = None,
+        org_id: str | None = None,
+    ) -> list[tuple[str, T]]:
+        """Up to ``limit`` rows of any org (or of ``org_id``) matching ``where``, oldest first
+        (or by ``order_by``), each with its org, locked until the unit of work ends: other
+        units of work skip them (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite and memory
+        hold the store's write lock already)."""
         ...
 
 
@@ -235,6 +279,7 @@ class SqlDialect:
     encode_time: Callable[[datetime], object]
     decode_time: Callable[[Any], datetime]
     bool_param: Callable[[bool], object]
+    skip_locked: str = ""  # appended to a locking SELECT: " FOR UPDATE SKIP LOCKED" where known
 
 
 def _quote(value: str) -> str:
@@ -250,6 +295,10 @@ class SqlRunner(Protocol):
 
     def read(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]: ...
 
+    def read_locked(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        """Run a read that takes row locks: inside the transaction."""
+        ...
+
 
 def ddl(table: Table[Any], dialect: SqlDialect) -> list[str]:
     """The statements creating ``table`` and its indexes, if they do not exist yet."""
@@ -264,6 +313,11 @@ def ddl(table: Table[Any], dialect: SqlDialect) -> list[str]:
         # SQLite's indexes end in the rowid already: only an identity column is named
         order = (dialect.order_column,) if dialect.identity else ()
         cols = ", ".join(("org_id", *index, *order))
+        statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON {table.name} ({cols})")
+    for index in table.global_indexes:
+        name = f"{table.name}_{'_'.join(index)}"
+        order = (dialect.order_column,) if dialect.identity else ()
+        cols = ", ".join((*index, *order))
         statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON {table.name} ({cols})")
     for unique in table.unique:
         where = " AND ".join(
@@ -338,7 +392,14 @@ class SqlTable(Generic[T]):
         rows = self._runner.read(f"SELECT count(*) FROM {self._table.name} WHERE {clause}", params)
         return int(rows[0][0])
 
-    def update(self, org_id: str, item_id: str, changes: Mapping[str, object]) -> bool:
+    def update(
+        self,
+        org_id: str,
+        item_id: str,
+        changes: Mapping[str, object],
+        *,
+        expect: Where | None = None,
+    ) -> bool:
         if not changes:
             return self.get(org_id, item_id) is not None
         sets = []
@@ -349,23 +410,44 @@ class SqlTable(Generic[T]):
                 raise KeyError(f"table {self._table.name}: the id of a row does not change")
             sets.append(f"{column.name} = {self._p}")
             params.append(self._codec.encode[name](value))
-        sql = (
-            f"UPDATE {self._table.name} SET {', '.join(sets)}"
-            f" WHERE org_id = {self._p} AND id = {self._p}"
-        )
-        changed = self._runner.write(self._table.name, sql, [*params, org_id, item_id])
+        clause, where_params = self._where(org_id, {**(expect or {}), "id": item_id})
+        sql = f"UPDATE {self._table.name} SET {', '.join(sets)} WHERE {clause}"
+        changed = self._runner.write(self._table.name, sql, [*params, *where_params])
         return changed != 0
+
+    def lock(
+        self,
+        where: Where,
+        *,
+        limit: int,
+        order_by: str | None = None,
+        org_id: str | None = None,
+    ) -> list[tuple[str, T]]:
+        clause, params = self._where(org_id, where)
+        order = (
+            self._dialect.order_column if order_by is None else self._table.column(order_by).name
+        )
+        sql = (
+            f"SELECT org_id, {self._codec.model_list} FROM {self._table.name} WHERE {clause}"
+            f" ORDER BY {order} LIMIT {self._p}{self._dialect.skip_locked}"
+        )
+        model = self._codec.model
+        rows = self._runner.read_locked(sql, [*params, limit])
+        return [(row[0], model(row[1:])) for row in rows]
 
     @property
     def _p(self) -> str:
         return self._dialect.placeholder
 
-    def _where(self, org_id: str, where: Where | None) -> tuple[str, list[object]]:
-        clauses = [f"org_id = {self._p}"]
-        params: list[object] = [org_id]
+    def _where(self, org_id: str | None, where: Where | None) -> tuple[str, list[object]]:
+        clauses = [] if org_id is None else [f"org_id = {self._p}"]
+        params: list[object] = [] if org_id is None else [org_id]
         for name, value in (where or {}).items():
             encode = self._codec.encode[self._table.column(name).name]
-            if isinstance(value, tuple):
+            if isinstance(value, Before):
+                clauses.append(f"{name} <= {self._p}")
+                params.append(encode(value.value))
+            elif isinstance(value, tuple):
                 if not value:
                     clauses.append("1 = 0")
                     continue
@@ -376,7 +458,7 @@ class SqlTable(Generic[T]):
             else:
                 clauses.append(f"{name} = {self._p}")
                 params.append(encode(value))
-        return " AND ".join(clauses), params
+        return " AND ".join(clauses) or "1 = 1", params
 
 
 @frozen
@@ -521,20 +603,17 @@ class MemoryTable(Generic[T]):
         row = self._rows.get((org_id, item_id))
         return None if row is None else row[column]
 
-    def _matching(self, org_id: str, where: Where | None) -> list[dict[str, object]]:
-        tests = []
+    def _matching(
+        self, org_id: str | None, where: Where | None
+    ) -> list[tuple[str, dict[str, object]]]:
+        tests: list[Callable[[Mapping[str, object]], bool]] = []
         for name, value in (where or {}).items():
             self._table.column(name)
-            allowed = tuple(_plain(v) for v in value) if isinstance(value, tuple) else None
-            tests.append((name, allowed, _plain(value)))
+            tests.append(_test(name, value))
         return [
-            row
+            (org, row)
             for (org, _), row in self._rows.items()
-            if org == org_id
-            and all(
-                (_plain(row[n]) in allowed) if allowed is not None else _plain(row[n]) == one
-                for n, allowed, one in tests
-            )
+            if (org_id is None or org == org_id) and all(test(row) for test in tests)
         ]
 
     def find(
@@ -546,7 +625,7 @@ class MemoryTable(Generic[T]):
         limit: int | None = None,
         offset: int = 0,
     ) -> list[T]:
-        rows = self._matching(org_id, where)
+        rows = [row for _, row in self._matching(org_id, where)]
         if newest_first:
             rows.reverse()
         end = None if limit is None else offset + limit
@@ -555,7 +634,14 @@ class MemoryTable(Generic[T]):
     def count(self, org_id: str, where: Where | None = None) -> int:
         return len(self._matching(org_id, where))
 
-    def update(self, org_id: str, item_id: str, changes: Mapping[str, object]) -> bool:
+    def update(
+        self,
+        org_id: str,
+        item_id: str,
+        changes: Mapping[str, object],
+        *,
+        expect: Where | None = None,
+    ) -> bool:
         row = self._rows.get((org_id, item_id))
         if row is None:
             return False
@@ -563,6 +649,10 @@ class MemoryTable(Generic[T]):
             self._table.column(name)
             if name == "id":
                 raise KeyError(f"table {self._table.name}: the id of a row does not change")
+        for name, value in (expect or {}).items():
+            self._table.column(name)
+            if not _test(name, value)(row):
+                return False
         before = dict(row)
         candidate = {**row, **changes}
         for unique in self._table.unique:
@@ -584,3 +674,32 @@ class MemoryTable(Generic[T]):
 
         self._store.undo.append(undo)
         return True
+
+    def lock(
+        self,
+        where: Where,
+        *,
+        limit: int,
+        order_by: str | None = None,
+        org_id: str | None = None,
+    ) -> list[tuple[str, T]]:
+        found = self._matching(org_id, where)
+        if order_by is not None:
+            self._table.column(order_by)
+            found.sort(key=lambda pair: _sort_key(pair[1][order_by]))
+        return [(org, self._table.build(row)) for org, row in found[:limit]]
+
+
+def _sort_key(value: object) -> tuple[bool, Any]:
+    return (value is None, value)
+
+
+def _test(name: str, value: object) -> Callable[[Mapping[str, object]], bool]:
+    """The memory backend's test of one :data:`Where` entry on a row."""
+    if isinstance(value, Before):
+        return lambda row: value.holds(row[name])
+    if isinstance(value, tuple):
+        allowed = tuple(_plain(v) for v in value)
+        return lambda row: _plain(row[name]) in allowed
+    one = _plain(value)
+    return lambda row: _plain(row[name]) == one
