@@ -453,3 +453,86 @@ def serve(
         if not created and not done:
             stop.wait(interval)
     return finished
+
+
+class EngineImportError(Exception):
+    """``--engine module:callable`` names nothing that can be called."""
+
+
+def load_engine(spec: str) -> Callable[[RunContext], SyncResult]:
+    """The callable that ``spec`` (``module:attribute``, dotted attributes allowed) names,
+    imported with the current directory on ``sys.path``, as ``python -m`` would have it."""
+    import importlib
+    import os
+    import sys
+
+    module_name, colon, attribute = spec.partition(":")
+    if not colon or not module_name or not attribute:
+        raise EngineImportError(
+            f"--engine {spec!r}: give module:callable, for example myapp.sync:engine"
+        )
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        target: Any = importlib.import_module(module_name)
+    except Exception as exc:  # any failure of the app's module, reported, never a traceback
+        raise EngineImportError(
+            f"--engine {spec!r}: cannot import {module_name!r}: {type(exc).__name__}: {exc}"
+        ) from exc
+    for part in attribute.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise EngineImportError(
+                f"--engine {spec!r}: {module_name!r} has no attribute {attribute!r}"
+            ) from None
+    if not callable(target):
+        raise EngineImportError(
+            f"--engine {spec!r}: {attribute!r} is a {type(target).__name__}, not a callable"
+        )
+    return target  # type: ignore[no-any-return]
+
+
+def run_worker(
+    storage: str | None,
+    engine_spec: str,
+    *,
+    interval: float = 5.0,
+    once: bool = False,
+    log: Callable[[str], None] = print,
+) -> int:
+    """``sync-sdk worker``: load the engine, open the hub, and :func:`serve` until SIGTERM or
+    Ctrl-C (the run in hand finishes first; a second Ctrl-C interrupts it). Exit code 0, or 2
+    when the engine cannot be loaded or the storage opened (the message on stderr)."""
+    import signal
+    import sys
+
+    from sync_sdk.errors import SyncSdkError
+    from sync_sdk.hub import SyncHub
+
+    try:
+        engine = load_engine(engine_spec)
+        hub = SyncHub(storage)
+    except (EngineImportError, SyncSdkError) as exc:
+        print(f"sync-sdk worker: {exc}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt  # asked twice: do not wait for the run in hand
+        stop.set()
+        log(f"stopping after the run in hand ({signal.Signals(signum).name})")
+
+    previous = {
+        number: signal.signal(number, request_stop) for number in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        log(f"sync-sdk worker on {hub.storage.url}, engine {engine_spec}")
+        finished = serve(hub, engine, interval=interval, once=once, stop=stop, log=log)
+        log(f"stopped: {finished} run(s) finished")
+        return 0
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        hub.close()

@@ -71,6 +71,7 @@ def test_migrations_are_recorded_once(pg_url: str) -> None:
         (3, "0003_audit_subject"),
         (4, "0004_neutral_subjects"),
         (5, "0005_idempotency_keys"),
+        (6, "0006_sync_schedules"),
     ]
 
 
@@ -105,7 +106,7 @@ def test_processes_starting_at_once_migrate_once(pg_url: str, tmp_path: Path) ->
     # one migrated, the others found it done
     assert applied == [""] * 7 + [
         "0001_initial,0002_org_config_counts,0003_audit_subject,0004_neutral_subjects,"
-        "0005_idempotency_keys"
+        "0005_idempotency_keys,0006_sync_schedules"
     ]
     assert migration_rows(pg_url) == [
         (1, "0001_initial"),
@@ -113,6 +114,7 @@ def test_processes_starting_at_once_migrate_once(pg_url: str, tmp_path: Path) ->
         (3, "0003_audit_subject"),
         (4, "0004_neutral_subjects"),
         (5, "0005_idempotency_keys"),
+        (6, "0006_sync_schedules"),
     ]
     with SyncHub(pg_url) as hub:
         hub.create_sync_config(VALID_INPUT, actor=USER)
@@ -201,7 +203,11 @@ def test_migration_drops_the_subject_foreign_keys_keeping_every_row(
             ("audit_records", "audit_records_subject_id_fkey"),
             ("outbox_events", "outbox_events_subject_id_fkey"),
         ]
-        assert postgres.migrate(conn) == ["0004_neutral_subjects", "0005_idempotency_keys"]
+        assert postgres.migrate(conn) == [
+            "0004_neutral_subjects",
+            "0005_idempotency_keys",
+            "0006_sync_schedules",
+        ]
         assert snapshot() == before
         assert foreign_keys() == []
     storage = open_storage(pg_url)
@@ -351,7 +357,7 @@ def test_migration_moves_idempotency_keys_to_their_table(
             " true, 'u', %s, 'key-1', %s)",
             (USER.org_id, NOW, _old_style_key_hash()),
         )
-        assert postgres.migrate(conn) == ["0005_idempotency_keys"]
+        assert postgres.migrate(conn) == ["0005_idempotency_keys", "0006_sync_schedules"]
     with SyncHub(pg_url) as hub:
         again = hub.create_sync_config(VALID_INPUT, actor=USER, idempotency_key="key-1")
         assert again == hub.get_sync_config("sync_old", actor=USER)
@@ -360,3 +366,38 @@ def test_migration_moves_idempotency_keys_to_their_table(
             hub.create_sync_config(
                 {**VALID_INPUT, "name": "Other"}, actor=USER, idempotency_key="key-1"
             )
+
+
+def test_migration_schedules_the_configs_stored_with_a_schedule(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A config stored with a schedule before schedules had their table runs on it after: the
+    latest slot since its creation, once."""
+    from datetime import timedelta
+
+    import psycopg
+
+    from sync_sdk.storage import postgres
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        with monkeypatch.context() as patch:
+            patch.setattr(postgres, "MIGRATIONS", postgres.MIGRATIONS[:5])
+            postgres.migrate(conn)
+        for config_id, enabled, active in (
+            ("sync_on", True, True),
+            ("sync_off", False, True),
+            ("sync_paused", True, False),
+        ):
+            conn.execute(
+                "INSERT INTO sync_configs (id, org_id, integration_id, connection_id, name,"
+                " direction, source_object, target_object, schedule_enabled, schedule_cron,"
+                " is_active, created_by, created_at) VALUES (%s, %s, 'i', 'c', 'n', 'INBOUND',"
+                " 's', 't', %s, '0 * * * *', %s, 'u', %s)",
+                (config_id, USER.org_id, enabled, active, NOW),
+            )
+        assert postgres.migrate(conn) == ["0006_sync_schedules"]
+    with SyncHub(pg_url) as hub:
+        assert hub.schedule_due(NOW + timedelta(minutes=30)) == []
+        runs = hub.schedule_due(NOW + timedelta(hours=3, minutes=5))
+        assert [(r.sync_config_id, r.trigger) for r in runs] == [("sync_on", "schedule")]
+        assert hub.schedule_due(NOW + timedelta(hours=3, minutes=6)) == []

@@ -100,6 +100,15 @@ MIGRATION_LOCK_ID = 0x5D5D_0001
 #: Seconds a call waits for a pooled connection unless the URL gives ``?pool_timeout=``.
 DEFAULT_POOL_TIMEOUT = 5.0
 
+#: The schedules table as sync_sdk.operations.tables declared SCHEDULES when it was added
+#: (tests hold it equal to what ``ddl()`` makes of the declaration).
+SCHEDULES_DDL = (
+    "CREATE TABLE IF NOT EXISTS sync_schedules (seq bigint GENERATED ALWAYS AS IDENTITY,"
+    " org_id text NOT NULL, id text NOT NULL, cron text NOT NULL, due_at timestamptz,"
+    " last_slot_at timestamptz, PRIMARY KEY (org_id, id))",
+    "CREATE INDEX IF NOT EXISTS sync_schedules_due_at ON sync_schedules (due_at, seq)",
+)
+
 #: The schema, version by version: ``(version, name, statements)``; applied in order, once.
 MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     (
@@ -237,6 +246,20 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             " 'scheduleEnabled', schedule_enabled, 'scheduleCron', schedule_cron, 'isActive',"
             " is_active, 'lastSyncAt', last_sync_at, 'fieldMappings', field_mappings)::text,"
             " created_at FROM sync_configs WHERE idempotency_key IS NOT NULL ORDER BY seq",
+        ),
+    ),
+    (
+        6,
+        "0006_sync_schedules",
+        # Cron schedules get a table of their own (SCHEDULES of sync_sdk.operations.tables, as
+        # declared when this was written), indexed by the next slot, so that schedule_due reads
+        # only the configs that are due. A config stored with an active schedule is due from
+        # its creation: schedule_due runs the latest slot since then once, if there was one.
+        (
+            *SCHEDULES_DDL,
+            "INSERT INTO sync_schedules (org_id, id, cron, due_at) SELECT org_id, id,"
+            " schedule_cron, created_at FROM sync_configs WHERE schedule_enabled AND is_active"
+            " AND schedule_cron IS NOT NULL ORDER BY seq",
         ),
     ),
 )

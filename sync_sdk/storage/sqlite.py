@@ -298,6 +298,38 @@ def _idempotency_keys(db: sqlite_utils.Database) -> None:
     )
 
 
+#: The schedules table as sync_sdk.operations.tables declared SCHEDULES when it was added
+#: (tests hold it equal to what ``ddl()`` makes of the declaration).
+SCHEDULES_DDL = (
+    "CREATE TABLE IF NOT EXISTS sync_schedules (org_id text NOT NULL, id TEXT NOT NULL,"
+    " cron TEXT NOT NULL, due_at TEXT, last_slot_at TEXT, PRIMARY KEY (org_id, id))",
+    "CREATE INDEX IF NOT EXISTS sync_schedules_due_at ON sync_schedules (due_at)",
+)
+
+
+@migrations(name="0008_sync_schedules")
+def _sync_schedules(db: sqlite_utils.Database) -> None:
+    # Cron schedules get a table of their own, indexed by their next slot, so that
+    # schedule_due reads only the configs that are due. Each config stored with an active
+    # schedule gets its row, due at the first slot after its creation (so a slot missed
+    # before this version is run once, not replayed).
+    from sync_sdk.operations.schedules import next_slot
+
+    for statement in SCHEDULES_DDL:
+        db.execute(statement)
+    rows = db.execute(
+        "SELECT org_id, id, schedule_cron, created_at FROM sync_configs"
+        " WHERE schedule_enabled AND is_active AND schedule_cron IS NOT NULL ORDER BY rowid"
+    ).fetchall()
+    values = []
+    for org_id, config_id, cron, created_at in rows:
+        due = next_slot(cron, datetime.fromisoformat(created_at))
+        values.append((org_id, config_id, cron, None if due is None else iso_time(due)))
+    db.conn.executemany(
+        "INSERT INTO sync_schedules (org_id, id, cron, due_at) VALUES (?, ?, ?, ?)", values
+    )
+
+
 _CONFIG_COLUMNS = (
     "id, integration_id, connection_id, name, direction, source_object, target_object,"
     " schedule_enabled, schedule_cron, is_active, last_sync_at, field_mappings"
