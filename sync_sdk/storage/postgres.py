@@ -254,12 +254,13 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         # Cron schedules get a table of their own (SCHEDULES of sync_sdk.operations.tables, as
         # declared when this was written), indexed by the next slot, so that schedule_due reads
         # only the configs that are due. A config stored with an active schedule is due from
-        # its creation: schedule_due runs the latest slot since then once, if there was one.
+        # its creation on: schedule_due runs the latest slot since then, once.
         (
             *SCHEDULES_DDL,
+            # due just after its creation: schedule_due then waits for the first slot after
             "INSERT INTO sync_schedules (org_id, id, cron, due_at) SELECT org_id, id,"
-            " schedule_cron, created_at FROM sync_configs WHERE schedule_enabled AND is_active"
-            " AND schedule_cron IS NOT NULL ORDER BY seq",
+            " schedule_cron, created_at + interval '1 microsecond' FROM sync_configs"
+            " WHERE schedule_enabled AND is_active AND schedule_cron IS NOT NULL ORDER BY seq",
         ),
     ),
 )
