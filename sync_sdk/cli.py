@@ -4,6 +4,7 @@
     $ sync-sdk lint                 # check every registered contract; exit 1 on any finding
     $ sync-sdk features             # write features/<key>.feature for every registered contract
     $ sync-sdk docs                 # write docs/contracts/<key>.md for every registered contract
+    $ sync-sdk worker --storage URL --engine myapp.sync:engine [--interval 5] [--once]
 
 ``features`` and ``docs`` take ``--dir`` and ``--check`` (write nothing; exit 1 when the files
 differ from what would be generated). They write only the files whose content changed, and
@@ -158,6 +159,23 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             help="write nothing; exit 1 when the files differ from what would be generated",
         )
+    worker_cmd = commands.add_parser(
+        "worker", help="run pending and scheduled syncs with an engine, until stopped"
+    )
+    worker_cmd.add_argument(
+        "--storage", help="storage URL (default: $SYNC_SDK_STORAGE_URL, else in-memory SQLite)"
+    )
+    worker_cmd.add_argument(
+        "--engine", required=True, metavar="MODULE:CALLABLE", help="the sync engine to call"
+    )
+    worker_cmd.add_argument(
+        "--interval",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="sleep between passes that found nothing to do (default: 5)",
+    )
+    worker_cmd.add_argument("--once", action="store_true", help="one pass, then exit")
     return parser
 
 
@@ -179,6 +197,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return lint_contracts(args.keys)
         if args.command in ("features", "docs"):
             return generate(args.command, args.dir, args.check)
+        if args.command == "worker":
+            from sync_sdk.worker import run_worker
+
+            return run_worker(args.storage, args.engine, interval=args.interval, once=args.once)
     except KeyError as exc:  # an unknown contract key
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2

@@ -455,6 +455,11 @@ def serve(
     return finished
 
 
+def _log_line(text: str) -> None:
+    """A line of the worker's output: UTC time, then the text; flushed at once."""
+    print(f"{datetime.now(UTC).isoformat(timespec='seconds')} {text}", flush=True)
+
+
 class EngineImportError(Exception):
     """``--engine module:callable`` names nothing that can be called."""
 
@@ -499,7 +504,7 @@ def run_worker(
     *,
     interval: float = 5.0,
     once: bool = False,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] | None = None,
 ) -> int:
     """``sync-sdk worker``: load the engine, open the hub, and :func:`serve` until SIGTERM or
     Ctrl-C (the run in hand finishes first; a second Ctrl-C interrupts it). Exit code 0, or 2
@@ -510,6 +515,8 @@ def run_worker(
     from sync_sdk.errors import SyncSdkError
     from sync_sdk.hub import SyncHub
 
+    if log is None:
+        log = _log_line
     try:
         engine = load_engine(engine_spec)
         hub = SyncHub(storage)
