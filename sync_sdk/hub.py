@@ -233,7 +233,10 @@ def _replay_result(
         raise Conflict(
             f"this idempotency key was already used with a different input (for {found.operation})"
         )
-    return converter().structure(json.loads(found.result_json), contract.io.output)
+    wire = json.loads(found.result_json)
+    # a model with its own from_dict (an application's) says how its wire form reads back
+    from_dict = getattr(contract.io.output, "from_dict", None)
+    return converter().structure(wire, contract.io.output) if from_dict is None else from_dict(wire)
 
 
 class SyncHub:
@@ -380,6 +383,13 @@ class SyncHub:
                             uow.commit()
                             marks = []
                         return [self._replay(found, request_hash)]
+                # the other commands keep their keys in a table of their own
+                other = uow.table(IDEMPOTENCY_KEYS).get(actor.org_id, key)
+                if other is not None:
+                    raise Conflict(
+                        "this idempotency key was already used with a different input"
+                        f" (for {other.operation})"
+                    )
                 uow.configs.add_many(
                     configs,
                     org_id=actor.org_id,
@@ -648,6 +658,12 @@ class SyncHub:
                             uow.commit()
                             marks = []
                         return result
+                    # a config's key is kept on its row: the key is taken all the same
+                    if uow.configs.find_by_idempotency_key(actor.org_id, key) is not None:
+                        raise Conflict(
+                            "this idempotency key was already used with a different input"
+                            f" (for {CREATE_SYNC_CONFIG.key})"
+                        )
                 context = Context(uow, actor, now, self._cipher)
                 output = operation.handler(context, command)
                 subject = context.subject_id or getattr(output, "id", None) or ""
@@ -843,6 +859,8 @@ class SyncHub:
         idempotency_key: str | None,
         fields: dict[str, Any],
     ) -> Any:
+        if "idempotency_key" in fields:  # a query's method has no such parameter: say so
+            idempotency_key = fields.pop("idempotency_key")
         return self.execute(
             contract.key,
             data,
