@@ -383,13 +383,13 @@ class SyncHub:
                             uow.commit()
                             marks = []
                         return [self._replay(found, request_hash)]
-                # the other commands keep their keys in a table of their own
-                other = uow.table(IDEMPOTENCY_KEYS).get(actor.org_id, key)
-                if other is not None:
-                    raise Conflict(
-                        "this idempotency key was already used with a different input"
-                        f" (for {other.operation})"
-                    )
+                    # the other commands keep their keys in a table of their own
+                    other = uow.table(IDEMPOTENCY_KEYS).get(actor.org_id, key)
+                    if other is not None:
+                        raise Conflict(
+                            "this idempotency key was already used with a different input"
+                            f" (for {other.operation})"
+                        )
                 uow.configs.add_many(
                     configs,
                     org_id=actor.org_id,

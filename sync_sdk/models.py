@@ -418,7 +418,6 @@ transport=None, auth_method=None, api_version=None, ownership_mode=None)
     api_version: str | None = None
     ownership_mode: str | None = None
 
-
     checks: ClassVar[tuple[ModelCheck, ...]] = (
         Check("credentials", "invalid_type", _credentials_problem, ("credentials",)),
     )
