@@ -140,8 +140,11 @@ def envelope_from_outbox(stored: OutboxEvent) -> EventEnvelope | None:
             "outbox event %s: no contract declares %s v%s", stored.id, stored.key, stored.version
         )
         return None
+    # a model with its own from_dict (an application's) says how its wire form reads back
+    from_dict = getattr(model, "from_dict", None)
     try:
-        payload: Any = converter().structure(json.loads(stored.payload_json), model)
+        wire = json.loads(stored.payload_json)
+        payload: Any = converter().structure(wire, model) if from_dict is None else from_dict(wire)
     except Exception:
         logger.exception("outbox event %s: payload is not a %s", stored.id, model.__name__)
         return None

@@ -278,7 +278,10 @@ def _replay_result(
         raise Conflict(
             f"this idempotency key was already used with a different input (for {found.operation})"
         )
-    return converter().structure(json.loads(found.result_json), contract.io.output)
+    wire = json.loads(found.result_json)
+    # a model with its own from_dict (an application's) says how its wire form reads back
+    from_dict = getattr(contract.io.output, "from_dict", None)
+    return converter().structure(wire, contract.io.output) if from_dict is None else from_dict(wire)
 
 
 class SyncHub:
@@ -937,6 +940,8 @@ class SyncHub:
         idempotency_key: str | None,
         fields: dict[str, Any],
     ) -> Any:
+        if "idempotency_key" in fields:  # a query's method has no such parameter: say so
+            idempotency_key = fields.pop("idempotency_key")
         return self.execute(
             contract.key,
             data,

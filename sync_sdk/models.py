@@ -388,6 +388,14 @@ class Integration(_WireModel):
     created_at: datetime
 
 
+def _credentials_problem(credentials: Any) -> str | None:
+    """Credentials are encrypted as one JSON object (see :mod:`sync_sdk.credentials`); the
+    message names the kind of a bad value, never the value."""
+    if credentials is None or isinstance(credentials, dict):
+        return None
+    return f"must be a JSON object (a dict), not {type(credentials).__name__}"
+
+
 @frozen(kw_only=True)
 class CreateConnectionInput(_WireInput):
     """Input of ``integration.connection.create`` (contract model ``CreateConnectionInput``).
@@ -411,6 +419,10 @@ transport=None, auth_method=None, api_version=None, ownership_mode=None)
     auth_method: AuthType | None = None
     api_version: str | None = None
     ownership_mode: str | None = None
+
+    checks: ClassVar[tuple[ModelCheck, ...]] = (
+        Check("credentials", "invalid_type", _credentials_problem, ("credentials",)),
+    )
 
 
 @frozen(kw_only=True)

@@ -9,6 +9,7 @@ import pytest
 from sync_sdk import CreateSyncConfigInput, SyncConfig
 from sync_sdk.contracts import (
     CREATE_SYNC_CONFIG,
+    HUB_CONTRACTS,
     SEED_CREATE_CONTACT_SYNC_EXAMPLE,
     ContractRegistry,
     registry,
@@ -136,7 +137,24 @@ def test_non_semver_is_refused() -> None:
 def test_shipped_registry() -> None:
     assert registry.get("integration.syncConfig.create") is CREATE_SYNC_CONFIG
     assert "integration.syncConfig.create" in registry
-    assert len(registry) == 1
+    # the six operations of the integration-hub feature, each runnable by the hub
+    assert [c.key for c in registry] == [
+        "integration.connection.create",
+        "integration.create",
+        "integration.fieldMapping.add",
+        "integration.sync.trigger",
+        "integration.syncConfig.create",
+        "integration.syncRun.list",
+    ]
+    assert [c.key for c in registry] == sorted(c.key for c in HUB_CONTRACTS)
+    # importing sync_sdk binds the handlers; the create runs on the hub's own path
+    assert [o.contract.key for o in registry.operations()] == [
+        "integration.connection.create",
+        "integration.create",
+        "integration.fieldMapping.add",
+        "integration.sync.trigger",
+        "integration.syncRun.list",
+    ]
 
 
 def test_contract_is_frozen() -> None:

@@ -60,6 +60,8 @@ T = TypeVar("T")
 #: ``StrEnum`` (stored as its value), or any JSON value (also attrs models and tuples of them).
 Kind = Literal["text", "bool", "int", "time", "enum", "json"]
 
+_MAX_OFFSET = 2**63 - 1
+
 #: Filters on columns: ``{"status": "PENDING"}``; a tuple value means "one of", ``None``
 #: "is NULL", and :class:`Before` "at or before" (a NULL never is).
 Where = Mapping[str, object]
@@ -369,6 +371,8 @@ class SqlTable(Generic[T]):
         offset: int = 0,
     ) -> list[T]:
         clause, params = self._where(org_id, where)
+        # both databases count rows in 64-bit integers: a larger offset is past the end as well
+        offset = min(offset, _MAX_OFFSET)
         order = f"{self._dialect.order_column}{' DESC' if newest_first else ''}"
         sql = (
             f"SELECT {self._codec.model_list} FROM {self._table.name}"

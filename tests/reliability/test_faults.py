@@ -14,6 +14,7 @@ from sync_sdk.events import EventEnvelope
 from sync_sdk.storage import Storage, UnitOfWork, open_storage
 
 from ..conftest import BACKENDS, USER, VALID_INPUT, counts, storage_url
+from ..hubkit import CONNECTION, CREDENTIALS, SECRET_KEY, new_config, received, rows
 
 pytestmark = pytest.mark.reliability
 
@@ -80,7 +81,7 @@ class _FaultyUnitOfWork:
         self.outbox = _FaultyRepository(inner.outbox, "outbox", storage)
 
     def table(self, table: Any) -> Any:
-        return _FaultyRepository(self._inner.table(table), "table", self._storage)
+        return _FaultyRepository(self._inner.table(table), table.name, self._storage)
 
     def commit(self) -> None:
         self._storage.check("commit")
@@ -125,4 +126,80 @@ def test_a_fault_at_any_write_step_leaves_nothing(
     report(
         f"{storage.faults} faults ({', '.join(STEPS)}) -> 0 rows and 0 events from failed"
         f" creates; {len(received)} events from the {len(STEPS) + 1} good ones"
+    )
+
+
+# The write steps of each command of the pipeline, in the order it takes them (the idempotency
+# key's row included: every call below gives one), then the commit.
+COMMAND_STEPS = {
+    "trigger_sync": ("sync_runs", "audit", "outbox", "idempotency_keys", "commit"),
+    "create_connection": ("connections", "audit", "outbox", "idempotency_keys", "commit"),
+}
+EVENT_OF = {
+    "trigger_sync": "integration.sync.started",
+    "create_connection": "integration.connection.created",
+}
+
+
+@pytest.mark.parametrize("command", list(COMMAND_STEPS))
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_fault_at_any_write_step_of_a_command_leaves_nothing(
+    backend: str, command: str, tmp_path: Path, report: Callable[[str], None]
+) -> None:
+    storage = FaultyStorage(open_storage(storage_url(backend, tmp_path)))
+    hub = SyncHub(storage, secret_key=SECRET_KEY)  # type: ignore[arg-type]
+    steps = COMMAND_STEPS[command]
+
+    def call(n: int, what: str) -> Any:
+        if command == "trigger_sync":
+            target = new_config(hub, name=f"{what} {n}")
+            return hub.trigger_sync(
+                sync_config_id=target.id, actor=USER, idempotency_key=f"{what}-{n}"
+            )
+        return hub.create_connection(
+            {**CONNECTION, "name": f"{what} {n}", "credentials": CREDENTIALS},
+            actor=USER,
+            idempotency_key=f"{what}-{n}",
+        )
+
+    with received() as got:
+        for n, step in enumerate(steps):
+            good = call(n, "good")  # its "delivered" mark rides on the failing transaction
+            if command == "trigger_sync":
+                target = new_config(hub, name=f"failed {n}")
+                before = rows(hub)
+                storage.fail_at = step
+                with pytest.raises(StorageError, match=f"injected fault at {step}"):
+                    hub.trigger_sync(
+                        sync_config_id=target.id, actor=USER, idempotency_key=f"failed-{n}"
+                    )
+                assert rows(hub) == before  # no run, audit record, event or key
+                assert hub.list_sync_runs(sync_config_id=target.id, actor=USER).total == 0
+                # the config is not left with an active run, nor the key taken
+                retried = hub.trigger_sync(
+                    sync_config_id=target.id, actor=USER, idempotency_key=f"failed-{n}"
+                )
+                assert hub.list_sync_runs(sync_config_id=target.id, actor=USER).items == [retried]
+            else:
+                before = rows(hub)
+                storage.fail_at = step
+                with pytest.raises(StorageError, match=f"injected fault at {step}"):
+                    call(n, "failed")
+                assert rows(hub) == before
+                retried = call(n, "failed")
+                assert hub.connection_credentials(retried.id, actor=USER) == CREDENTIALS
+            mine = [e.payload for _, e in got if e.key == EVENT_OF[command]]
+            assert mine[-2:] == [good, retried]  # none from the fault
+    hub.close()
+    assert storage.faults == len(steps)
+    published = [e for _, e in got if e.key == EVENT_OF[command]]
+    assert len(published) == 2 * len(steps)  # a good call and a retry per step
+    with storage.inner.unit_of_work(write=False) as uow:
+        # every event the hub published was marked delivered; none of a failed call exists
+        assert {e.id for e in uow.outbox.list()} == {e.id for _, e in got}
+        assert uow.outbox.count(pending_only=True) == 0
+    storage.close()
+    report(
+        f"{command}: {storage.faults} faults ({', '.join(steps)}) -> 0 rows, records and events"
+        f" from failed calls; {len(published)} {EVENT_OF[command]} events from good ones"
     )
