@@ -10,6 +10,7 @@ from sync_sdk import CreateSyncConfigInput, SyncConfig
 from sync_sdk.contracts import (
     CREATE_SYNC_CONFIG,
     HUB_CONTRACTS,
+    OWN_CONTRACTS,
     SEED_CREATE_CONTACT_SYNC_EXAMPLE,
     ContractRegistry,
     registry,
@@ -137,22 +138,27 @@ def test_non_semver_is_refused() -> None:
 def test_shipped_registry() -> None:
     assert registry.get("integration.syncConfig.create") is CREATE_SYNC_CONFIG
     assert "integration.syncConfig.create" in registry
-    # the six operations of the integration-hub feature, each runnable by the hub
+    # the six operations of the integration-hub feature and sync_sdk's own two, each
+    # runnable by the hub
     assert [c.key for c in registry] == [
         "integration.connection.create",
         "integration.create",
         "integration.fieldMapping.add",
         "integration.sync.trigger",
         "integration.syncConfig.create",
+        "integration.syncConfig.update",
+        "integration.syncRun.cancel",
         "integration.syncRun.list",
     ]
-    assert [c.key for c in registry] == sorted(c.key for c in HUB_CONTRACTS)
+    assert [c.key for c in registry] == sorted(c.key for c in HUB_CONTRACTS + OWN_CONTRACTS)
     # importing sync_sdk binds the handlers; the create runs on the hub's own path
     assert [o.contract.key for o in registry.operations()] == [
         "integration.connection.create",
         "integration.create",
         "integration.fieldMapping.add",
         "integration.sync.trigger",
+        "integration.syncConfig.update",
+        "integration.syncRun.cancel",
         "integration.syncRun.list",
     ]
 

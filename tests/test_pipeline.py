@@ -194,7 +194,10 @@ def crm() -> Iterator[ContractRegistry]:
         patch.setattr(sync_sdk.hub, "registry", private)
         yield private
     assert sync_sdk.hub.registry is shipped
-    assert "crm.note.add" not in shipped and len(shipped) == 6
+    assert "crm.note.add" not in shipped
+    assert len(shipped) == len(sync_sdk.contracts.HUB_CONTRACTS) + len(
+        sync_sdk.contracts.OWN_CONTRACTS
+    )
 
 
 @pytest.fixture
