@@ -13,6 +13,7 @@ import attrs
 import pytest
 from cryptography.fernet import Fernet
 
+import sync_sdk.operations.context
 from sync_sdk import Actor, SyncHub
 from sync_sdk.cli import main
 from sync_sdk.contracts import CREATE_SYNC_CONFIG, OperationContract, registry
@@ -280,7 +281,8 @@ def test_page_shows_the_python_source_and_what_contractspec_leaves_out() -> None
     assert '  "id": "sync-123",' in found["Examples"]
 
 
-# The hub's typed method for each contract, which its page's usage snippet calls.
+# The hub's typed method for each contract that has one taking the wire mapping, which its
+# page's usage snippet calls (the others' snippets call hub.execute).
 TYPED_METHODS = {
     "integration.syncConfig.create": "create_sync_config",
     "integration.create": "create_integration",
@@ -297,14 +299,26 @@ def test_usage_snippet_runs(
 ) -> None:
     code = sections(render_page(contract))["Usage"]
     assert code[0] == "```python" and code[-1] == "```"
-    assert f"    result = hub.{TYPED_METHODS[contract.key]}(" in code
+    method = TYPED_METHODS.get(contract.key)
+    if method is None:
+        assert "    result = hub.execute(" in code and f'        "{contract.key}",' in code
+    else:
+        assert f"    result = hub.{method}(" in code
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SYNC_SDK_SECRET_KEY", Fernet.generate_key().decode())
-    # the examples name the seed's config, sync-123: the store has it, in the snippet's org
-    with SyncHub("sqlite:///hub.db", id_factory=lambda: "sync-123") as hub:
-        hub.create_sync_config(
-            CREATE_SYNC_CONFIG.acceptance.examples[0].input, actor=Actor("user-1", "org-1")
+    # the examples name the seed's config, sync-123, and ContractSpec's run, run-789: the store
+    # has them, in the snippet's org
+    new_id = sync_sdk.operations.context.new_id
+    user = Actor("user-1", "org-1")
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            "sync_sdk.operations.context.new_id",
+            lambda prefix: "run-789" if prefix == "run_" else new_id(prefix),
         )
+        with SyncHub("sqlite:///hub.db", id_factory=lambda: "sync-123") as hub:
+            hub.create_sync_config(CREATE_SYNC_CONFIG.acceptance.examples[0].input, actor=user)
+            if contract.key == "integration.syncRun.cancel":
+                hub.trigger_sync(sync_config_id="sync-123", actor=user)
     namespace: dict[str, Any] = {}
     exec("\n".join(code[1:-1]), namespace)
     wire = namespace["result"].to_dict()
