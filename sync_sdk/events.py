@@ -65,10 +65,16 @@ class EventEnvelope:
             "key": self.key,
             "version": self.version,
             "occurredAt": self.occurred_at.isoformat(),
-            "payload": self.payload.to_dict(),
+            "payload": _wire(self.payload),
             "actorId": self.actor_id,
             "orgId": self.org_id,
         }
+
+
+def _wire(payload: Any) -> Any:
+    to_dict = getattr(payload, "to_dict", None)
+    # an application's own payload model may have no to_dict: the converter's wire form
+    return converter().unstructure(payload) if to_dict is None else to_dict()
 
 
 def build_event(
@@ -159,8 +165,8 @@ def envelope_from_outbox(stored: OutboxEvent) -> EventEnvelope | None:
     )
 
 
-# (key, version) -> payload model, built once per count of registered contracts: the registry
-# only grows, so its length tells whether a contract was registered since
+# (key, version) -> payload model, built once per revision of the registry (which changes
+# whenever a contract is registered or unregistered)
 _payload_map: tuple[int, dict[tuple[str, str], type]] = (-1, {})
 _payload_lock = threading.Lock()
 
@@ -171,14 +177,15 @@ def _payloads() -> dict[tuple[str, str], type]:
     # all the same, so that importing sync_sdk.events never builds the contracts first
     from sync_sdk.contracts import HUB_CONTRACTS, RUN_EVENTS, registry
 
-    size, payloads = _payload_map
-    if size != len(registry):
+    revision, payloads = _payload_map
+    if revision != registry.revision:
         with _payload_lock:
-            size = len(registry)  # before reading it: one registered meanwhile rebuilds next time
+            # read before the contracts: one registered meanwhile rebuilds the map next time
+            revision = registry.revision
             payloads = _declared(tuple(HUB_CONTRACTS) + tuple(registry))
             for event in RUN_EVENTS:  # what workers emit when a run ends
                 payloads.setdefault((event.key, event.version), event.payload)
-            _payload_map = (size, payloads)
+            _payload_map = (revision, payloads)
     return payloads
 
 

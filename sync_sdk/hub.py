@@ -93,7 +93,7 @@ from sync_sdk.records import Actor, AuditRecord, OutboxEvent, Page
 from sync_sdk.signals import signal_for
 from sync_sdk.storage import Storage, UnitOfWork, default_storage_url, open_storage
 from sync_sdk.storage.tables import Table, UniqueViolation, json_text
-from sync_sdk.validation import InputFields, create_input_fields, text_problems
+from sync_sdk.validation import InputFields, create_input_fields, text_problems, validator_for
 
 __all__ = ["SyncHub"]
 
@@ -267,7 +267,9 @@ class Effects:
 
 def _wire_of(output: Any) -> Any:
     to_dict = getattr(output, "to_dict", None)
-    return output if to_dict is None else to_dict()
+    if to_dict is None:  # an application's own model: the converter's wire form
+        return converter().unstructure(output) if attrs.has(type(output)) else output
+    return to_dict()
 
 
 def _replay_result(
@@ -648,7 +650,10 @@ class SyncHub:
             if data is not None:
                 raise TypeError("pass the input as a mapping or as keywords, not both")
             data = {camel_case(name): value for name, value in fields.items()}
-        command: Any = contract.io.input.from_dict(data)  # type: ignore[attr-defined]
+        model = contract.io.input
+        # an application's own input model may have no from_dict: its declared fields suffice
+        from_dict = getattr(model, "from_dict", None) or validator_for(model)
+        command: Any = from_dict(data)
         is_query = contract.meta.kind == "query"
         if is_query and idempotency_key is not None:
             raise TypeError(f"{contract.key} is a query: it takes no idempotency_key")
@@ -765,7 +770,7 @@ class SyncHub:
     def _request_hash(self, contract: OperationContract, command: Any) -> str:
         """A digest of the operation and its validated input; a secret field counts by its
         keyed fingerprint, so that no plain hash of a credential is ever stored."""
-        wire = command.to_dict()
+        wire = _wire_of(command)
         for field in attrs.fields(type(command)):
             if field.metadata.get("secret") and getattr(command, field.name) is not None:
                 value = getattr(command, field.name)

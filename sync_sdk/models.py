@@ -611,15 +611,25 @@ def make_converter() -> cattrs.Converter:
     # dict holds plain JSON types (``type(d["direction"]) is str``)
     conv.register_unstructure_hook(enum.StrEnum, _enum_value)
     conv.register_structure_hook(datetime, lambda value, _: datetime.fromisoformat(value))
+    # any other attrs class (an application's own operation models) gets the same wire form
+    conv.register_unstructure_hook_factory(attrs.has, lambda model: _unstructure_fn(model, conv))
+    conv.register_structure_hook_factory(attrs.has, lambda model: _structure_fn(model, conv))
     for model in _WIRE_MODELS:
-        renames: dict[str, Any] = {
-            a.name: override(rename=camel_case(a.name)) for a in attrs.fields(model)
-        }
-        conv.register_unstructure_hook(model, make_dict_unstructure_fn(model, conv, **renames))
-        conv.register_structure_hook(
-            model, make_dict_structure_fn(model, conv, _cattrs_forbid_extra_keys=True, **renames)
-        )
+        conv.register_unstructure_hook(model, _unstructure_fn(model, conv))
+        conv.register_structure_hook(model, _structure_fn(model, conv))
     return conv
+
+
+def _renames(model: type) -> dict[str, Any]:
+    return {a.name: override(rename=camel_case(a.name)) for a in attrs.fields(model)}
+
+
+def _unstructure_fn(model: type, conv: cattrs.Converter) -> Callable[[Any], dict[str, Any]]:
+    return make_dict_unstructure_fn(model, conv, **_renames(model))
+
+
+def _structure_fn(model: type, conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    return make_dict_structure_fn(model, conv, _cattrs_forbid_extra_keys=True, **_renames(model))
 
 
 @cache

@@ -1,13 +1,17 @@
 """The docs cannot rot: their Python examples run, and what they promise about receivers holds.
 
 Every ```python block of README.md and docs/*.md is marked on the line before it, either
-``<!-- runnable -->`` (this module runs it, on its own, in an empty directory) or
-``<!-- not runnable: why -->`` (a pytest module, a PostgreSQL server, ...). An unmarked block
-fails, so a new example is run unless its author says why not.
+``<!-- runnable -->`` (this module runs it, on its own, in an empty directory),
+``<!-- runnable: continued -->`` (it runs after the blocks before it in the same file, as one
+program: an example told in steps) or ``<!-- not runnable: why -->`` (a pytest module, a
+PostgreSQL server, ...). An unmarked block fails, so a new example is run unless its author says
+why not. What an example registers in ``sync_sdk.contracts.registry`` is unregistered after it,
+as the receivers it connects are disconnected: no example leaks into another test.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import re
 import threading
@@ -20,11 +24,13 @@ import attrs
 import pytest
 
 from sync_sdk import Actor, SyncHub, signals
+from sync_sdk.contracts import registry
 from sync_sdk.events import EventEnvelope
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 RUNNABLE = "<!-- runnable -->"
+CONTINUED = "<!-- runnable: continued -->"
 NOT_RUNNABLE = re.compile(r"<!-- not runnable: \S.* -->")
 
 INPUT = {
@@ -62,14 +68,20 @@ def python_blocks(path: Path) -> list[Block]:
             while end < len(lines) and lines[end].strip() != "```":
                 end += 1
             marker = lines[index - 1].strip() if index else ""
-            blocks.append(Block(path, index + 1, marker, "\n".join(lines[index + 1 : end])))
+            code = "\n".join(lines[index + 1 : end])
+            if marker == CONTINUED:  # one program with the blocks before it
+                previous = blocks[-1] if blocks else None
+                if previous is None or previous.marker not in (RUNNABLE, CONTINUED):
+                    raise ValueError(f"{path}:{index + 1}: nothing runnable to continue")
+                code = previous.code + "\n" + code
+            blocks.append(Block(path, index + 1, marker, code))
             index = end
         index += 1
     return blocks
 
 
 ALL_BLOCKS = [block for path in DOCS for block in python_blocks(path)]
-RUNNABLE_BLOCKS = [block for block in ALL_BLOCKS if block.marker == RUNNABLE]
+RUNNABLE_BLOCKS = [block for block in ALL_BLOCKS if block.marker in (RUNNABLE, CONTINUED)]
 
 
 @pytest.fixture
@@ -85,11 +97,47 @@ def own_receivers() -> Iterator[None]:
                 sig.disconnect(receiver)
 
 
+@contextlib.contextmanager
+def registrations_undone() -> Iterator[None]:
+    """Unregister, on leaving, whatever contracts were registered inside."""
+    before = {(c.key, c.version) for c in registry}
+    try:
+        yield
+    finally:
+        for contract in list(registry):
+            if (contract.key, contract.version) not in before:
+                registry.unregister(contract.key, contract.version)
+
+
+@pytest.fixture
+def own_registrations() -> Iterator[None]:
+    """Unregister whatever contracts an example registers."""
+    with registrations_undone():
+        yield
+
+
+def test_an_example_that_registers_an_operation_leaves_the_registry_as_it_was() -> None:
+    (block, *_) = (b for b in RUNNABLE_BLOCKS if b.path.name == "extending.md")
+    before = list(registry)
+    with registrations_undone():
+        exec(
+            compile(block.code, block.where, "exec", dont_inherit=True), {"__name__": "__example__"}
+        )
+        assert "integration.note.add" in registry
+    assert list(registry) == before
+
+
+def test_the_extending_guide_runs_its_example_in_steps() -> None:
+    blocks = [b for b in ALL_BLOCKS if b.path.name == "extending.md"]
+    assert [b.marker for b in blocks][:3] == [RUNNABLE, CONTINUED, CONTINUED]
+    assert blocks[0].code in blocks[2].code  # the last step runs after the first
+
+
 def test_every_python_block_says_whether_it_runs() -> None:
     unmarked = [
         block.where
         for block in ALL_BLOCKS
-        if block.marker != RUNNABLE and not NOT_RUNNABLE.fullmatch(block.marker)
+        if block.marker not in (RUNNABLE, CONTINUED) and not NOT_RUNNABLE.fullmatch(block.marker)
     ]
     assert not unmarked, (
         f"put {RUNNABLE} (or <!-- not runnable: why -->) on the line before each "
@@ -99,7 +147,7 @@ def test_every_python_block_says_whether_it_runs() -> None:
 
 def test_the_readme_and_the_architecture_guide_have_runnable_examples() -> None:
     files = {block.path.name for block in RUNNABLE_BLOCKS}
-    assert {"README.md", "architecture.md"} <= files
+    assert {"README.md", "architecture.md", "extending.md"} <= files
     assert sum(block.path.name == "README.md" for block in RUNNABLE_BLOCKS) >= 4
 
 
@@ -118,7 +166,7 @@ def test_the_readme_links_the_guides() -> None:
         assert f"]({guide})" in readme, guide
 
 
-@pytest.mark.usefixtures("own_receivers")
+@pytest.mark.usefixtures("own_receivers", "own_registrations")
 @pytest.mark.parametrize("block", RUNNABLE_BLOCKS, ids=lambda block: block.where)
 def test_runnable_example_runs(
     block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -126,7 +174,7 @@ def test_runnable_example_runs(
     monkeypatch.chdir(tmp_path)  # examples may write files such as configs.db
     monkeypatch.delenv("SYNC_SDK_STORAGE_URL", raising=False)
     namespace: dict[str, Any] = {"__name__": "__example__"}
-    exec(compile(block.code, block.where, "exec"), namespace)
+    exec(compile(block.code, block.where, "exec", dont_inherit=True), namespace)
 
 
 # -- what the docs promise about receivers ---------------------------------------------------

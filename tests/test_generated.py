@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
+import sys
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
+from cryptography.fernet import Fernet
 
+import sync_sdk.operations.context
+from sync_sdk import Actor, SyncHub
 from sync_sdk.cli import main
-from sync_sdk.contracts import CREATE_SYNC_CONFIG, registry
+from sync_sdk.contracts import CREATE_SYNC_CONFIG, OperationContract, registry
 from sync_sdk.contracts.docs import check_pages, render_page, write_pages
 from sync_sdk.contracts.generated import marker_line
 from sync_sdk.contracts.gherkin import (
     check_features,
     event_phrase_name,
+    latest_by_key,
     render_feature,
     write_features,
 )
@@ -129,7 +136,7 @@ def test_only_files_this_tool_generated_are_removed(
     assert not (tmp_path / f"old.contract{suffix}").exists()
     for name, text in kept.items():
         assert (tmp_path / name).read_text() == text, name
-    assert [line.split()[0] for line in out] == ["removed", "wrote"]
+    assert [line.split()[0] for line in out] == ["removed"] + ["wrote"] * len(latest_by_key())
 
 
 def test_cli_features_and_docs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -138,9 +145,10 @@ def test_cli_features_and_docs(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "run `sync-sdk features` to generate it" in capsys.readouterr().err
     assert main(["features", "--dir", features]) == 0
     assert main(["docs", "--dir", docs]) == 0
+    keys = sorted(c.key for c in registry)
     assert capsys.readouterr().out.splitlines() == [
-        f"wrote {features}/integration.syncConfig.create.feature",
-        f"wrote {docs}/integration.syncConfig.create.md",
+        *(f"wrote {features}/{key}.feature" for key in keys),
+        *(f"wrote {docs}/{key}.md" for key in keys),
     ]
     assert main(["features", "--dir", features, "--check"]) == 0
     assert main(["docs", "--dir", docs, "--check"]) == 0
@@ -264,21 +272,137 @@ def test_page_shows_the_python_source_and_what_contractspec_leaves_out() -> None
     assert 'given=["User is authenticated"],' in source
     assert "sync.operations.ts" in source  # where ContractSpec defines it
     assert found["Policy"][0].startswith("- Auth: `user`: an authenticated actor")
-    assert "| `integrationId` | string | yes |" in found["Input: `CreateSyncConfigInput`"]
-    assert "| `scheduleCron` | string | no |" in found["Input: `CreateSyncConfigInput`"]
+    inputs = found["Input: `CreateSyncConfigInput`"]
+    assert "| `integrationId` | string (not blank) | yes |" in inputs
+    assert "| `scheduleCron` | string (not blank; a 5-field cron expression) | no |" in inputs
+    assert "| `scheduleEnabled` | boolean | no |" in inputs
     assert "| `lastSyncAt` | date-time (ISO 8601) | yes |" in found["Output: `SyncConfig`"]
     assert "Then Sync config is created" in found["Acceptance Scenarios"]
     assert '  "id": "sync-123",' in found["Examples"]
 
 
-def test_usage_snippet_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    code = sections(render_page(CREATE_SYNC_CONFIG))["Usage"]
+# The hub's typed method for each contract that has one taking the wire mapping, which its
+# page's usage snippet calls (the others' snippets call hub.execute).
+TYPED_METHODS = {
+    "integration.syncConfig.create": "create_sync_config",
+    "integration.create": "create_integration",
+    "integration.connection.create": "create_connection",
+    "integration.fieldMapping.add": "add_field_mapping",
+    "integration.sync.trigger": "trigger_sync",
+    "integration.syncRun.list": "list_sync_runs",
+}
+
+
+@pytest.mark.parametrize("contract", list(registry), ids=lambda c: c.key)
+def test_usage_snippet_runs(
+    contract: OperationContract, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = sections(render_page(contract))["Usage"]
     assert code[0] == "```python" and code[-1] == "```"
+    method = TYPED_METHODS.get(contract.key)
+    if method is None:
+        assert "    result = hub.execute(" in code and f'        "{contract.key}",' in code
+    else:
+        assert f"    result = hub.{method}(" in code
     monkeypatch.chdir(tmp_path)
-    namespace: dict[str, object] = {}
+    monkeypatch.setenv("SYNC_SDK_SECRET_KEY", Fernet.generate_key().decode())
+    # the examples name the seed's config, sync-123, and ContractSpec's run, run-789: the store
+    # has them, in the snippet's org
+    new_id = sync_sdk.operations.context.new_id
+    user = Actor("user-1", "org-1")
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            "sync_sdk.operations.context.new_id",
+            lambda prefix: "run-789" if prefix == "run_" else new_id(prefix),
+        )
+        with SyncHub("sqlite:///hub.db", id_factory=lambda: "sync-123") as hub:
+            hub.create_sync_config(CREATE_SYNC_CONFIG.acceptance.examples[0].input, actor=user)
+            if contract.key == "integration.syncRun.cancel":
+                hub.trigger_sync(sync_config_id="sync-123", actor=user)
+    namespace: dict[str, Any] = {}
     exec("\n".join(code[1:-1]), namespace)
-    assert namespace["result"].name == "Contacts Sync"  # type: ignore[attr-defined]
-    assert (tmp_path / "configs.db").exists()
+    wire = namespace["result"].to_dict()
+    example = contract.acceptance.examples[0]
+    for key, value in example.output.items():
+        if key != "id":  # the hub draws its own ids
+            assert wire[key] == value, key
+
+
+def test_a_user_contract_gets_a_page_with_nothing_of_the_hub(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "notes_contract.py").write_text(NOTES_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("notes_contract")
+    try:
+        page = render_page(module.ADD_NOTE)
+    finally:
+        del sys.modules["notes_contract"]
+    found = sections(page)
+    assert page.splitlines()[1] == (
+        "<!-- Do not edit: change the contract in notes_contract.py, then run `sync-sdk docs`. -->"
+    )
+    assert found["Metadata"][-1] == "- File: notes_contract.py"
+    assert "ADD_NOTE = OperationContract(" in "\n".join(found["Source Definition"])
+    assert found["Emitted Events"] == ["`notes.note.added` (v1.0.0)"]
+    assert found["Audit"][1:] == ["- `notes.note.added`"]
+    assert "| `text` | string (not blank) | yes |" in found["Input: `AddNoteInput`"]
+    assert "| `pinned` | boolean | no |" in found["Output: `Note`"]
+    usage = found["Usage"]
+    assert "import notes_contract  # defines notes.note.add" in usage
+    assert "    result = hub.execute(" in usage and '        "notes.note.add",' in usage
+    assert "    print(result)" in usage  # Note has no to_dict()
+    # nothing of the integration hub's: no sync config, no connection, no hub method of theirs
+    assert re.findall(r"(?i)sync(?![-_]sdk|hub)|config|connection", page) == []
+
+
+def test_a_contract_defined_outside_a_module_still_gets_a_page() -> None:
+    namespace: dict[str, Any] = {"__name__": "not_a_module"}
+    exec(NOTES_MODULE, namespace)
+    found = sections(render_page(namespace["ADD_NOTE"]))
+    assert found["Source Definition"] == [
+        "Not shown: `notes.note.add` is not bound to a name in an importable module."
+    ]
+    assert found["Metadata"][-1] == "- File: not_a_module"
+
+
+def test_a_query_page_says_it_emits_and_audits_nothing() -> None:
+    (query,) = (c for c in registry if c.meta.kind == "query")
+    found = sections(render_page(query))
+    assert found["Emitted Events"] == ["None."]
+    assert found["Audit"] == ["None."]
+
+
+NOTES_MODULE = """
+import attrs
+from sync_sdk.contracts import (IO, Acceptance, EmittedEvent, Example, Meta, OperationContract,
+    Policy, Scenario, SideEffects)
+
+@attrs.frozen(kw_only=True)
+class AddNoteInput:
+    text: str = attrs.field(metadata={"non_empty": True})
+
+@attrs.frozen(kw_only=True)
+class Note:
+    id: str
+    text: str
+    pinned: bool
+
+ADD_NOTE = OperationContract(
+    meta=Meta(key="notes.note.add", version="1.0.0", kind="command", stability="experimental",
+        owners=["@example.notes"], tags=["notes"], description="Add a note.",
+        goal="Keep notes.", context="Notes."),
+    io=IO(input=AddNoteInput, output=Note),
+    policy=Policy(auth="user"),
+    side_effects=SideEffects(
+        emits=[EmittedEvent("notes.note.added", "1.0.0", "Note added", Note)],
+        audit=["notes.note.added"]),
+    acceptance=Acceptance(
+        scenarios=[Scenario("add-note", ["User is authenticated"], ["User adds note"],
+            ["Note is added"])],
+        examples=[Example("first-note", {"text": "hello"}, {"text": "hello", "pinned": False})]),
+)
+"""
 
 
 def test_every_registered_contract_has_a_page_and_a_feature() -> None:

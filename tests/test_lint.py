@@ -11,10 +11,14 @@ from sync_sdk.cli import main
 from sync_sdk.contracts import (
     CREATE_SYNC_CONFIG,
     SEED_CREATE_CONTACT_SYNC_EXAMPLE,
+    TRIGGER_SYNC,
+    VERBATIM_EXAMPLES,
+    ContractRegistry,
     Example,
     Finding,
     OperationContract,
     Scenario,
+    event_payload_mismatches,
     lint,
     registry,
 )
@@ -231,13 +235,78 @@ def test_cli_lint_exit_codes(
     assert main(["lint"]) == 0
     assert "no findings" in capsys.readouterr().out
     seed = with_examples(SEED_CREATE_CONTACT_SYNC_EXAMPLE)
-    monkeypatch.setattr("sync_sdk.cli.registry", [seed])
+    monkeypatch.setattr("sync_sdk.cli.registry", ContractRegistry([seed]))
     assert main(["lint"]) == 1
     out, err = capsys.readouterr()
-    assert out.splitlines()[0] == (
+    findings = [line for line in out.splitlines() if not line.startswith("note: ")]
+    assert findings[0] == (
         "integration.syncConfig.create v1.0.0: "
         f"{SEED}.input.sourceConnectionId: is not a field of CreateSyncConfigInput "
         f"(known fields: {INPUT_FIELDS}) [unknown_field]"
     )
-    assert len(out.splitlines()) == 8
-    assert "8 findings in 1 contract" in err
+    assert len(findings) == 8
+    assert err == "8 findings in 1 contract; 9 notes\n"
+    assert main(["lint", "no.such.contract"]) == 2
+    assert capsys.readouterr().err == "error: no contract no.such.contract\n"
+
+
+def notes(out: str) -> list[str]:
+    return [line.removeprefix("note: ") for line in out.splitlines() if line.startswith("note: ")]
+
+
+def test_cli_lint_notes_each_verbatim_examples_defects(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint"]) == 0
+    out = capsys.readouterr().out
+    expected = []
+    for contract in registry:  # in the registry's order, as lint prints them
+        verbatim = VERBATIM_EXAMPLES.get(contract.key)
+        if verbatim is None:  # sync_sdk's own contracts: no ContractSpec example
+            continue
+        swapped = attrs.evolve(
+            contract, acceptance=attrs.evolve(contract.acceptance, examples=[verbatim])
+        )
+        expected += [f"{contract.key} v{contract.version}: verbatim {f}" for f in lint(swapped)]
+    found = [note for note in notes(out) if ": verbatim " in note]
+    assert found == expected
+    assert len(found) == 20  # 8 + 5 + 2 + 2 + 1 + 2, as docs/contract-notes.md lists them
+    assert (
+        "integration.create v1.0.0: verbatim acceptance.examples[create-slack].input.slug: "
+        "is required [required]"
+    ) in found
+    total = len(found) + len(event_payload_mismatches(registry))
+    assert out.splitlines()[-1] == (
+        f"{len(registry)} contracts checked: no findings; {total} notes"
+        " (informational: --strict fails on them)"
+    )
+
+
+def test_cli_lint_notes_where_events_ts_declares_another_payload(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["lint", "integration.sync.trigger"]) == 0
+    found = [note for note in notes(capsys.readouterr().out) if ": event " in note]
+    (mismatch,) = event_payload_mismatches([TRIGGER_SYNC])
+    assert found == [
+        "integration.sync.trigger v1.0.0: event integration.sync.started v1.0.0: "
+        + str(mismatch).split(": ", 2)[2]
+    ]
+    assert "only events.ts's SyncStartedPayload has syncRunId" in found[0]
+    assert main(["lint"]) == 0
+    found = [note for note in notes(capsys.readouterr().out) if ": event " in note]
+    assert len(found) == len(event_payload_mismatches(registry)) == 5
+
+
+def test_cli_lint_strict_fails_on_notes_only_when_there_are_some(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["lint", "--strict"]) == 1
+    out, err = capsys.readouterr()
+    total = 20 + len(event_payload_mismatches(registry))
+    assert len(notes(out)) == total
+    assert err == f"{total} notes in {len(registry)} contracts (--strict fails on notes)\n"
+    # a contract with no verbatim example and no event of events.ts has no notes
+    own = with_meta(key="integration.syncConfig.copy")
+    own = attrs.evolve(own, side_effects=attrs.evolve(own.side_effects, emits=[]))
+    monkeypatch.setattr("sync_sdk.cli.registry", ContractRegistry([own]))
+    assert main(["lint", "--strict"]) == 0
+    assert capsys.readouterr().out == "1 contract checked: no findings\n"

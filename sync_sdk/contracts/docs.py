@@ -4,7 +4,9 @@
 comment, ``# key``, the description, Metadata, Goal, Context, Emitted Events, Source Definition,
 here the Python source of the contract), then adds the sections ContractSpec does not show:
 policy, audit, the input and output fields, the acceptance scenarios, the examples and a usage
-snippet. ``sync-sdk docs`` writes one page per registered contract to ``docs/contracts/<key>.md``::
+snippet (the hub's typed method for the contract, else ``hub.execute(key, ...)``). Any contract
+renders, a user's own as well as the integration hub's. ``sync-sdk docs`` writes one page per
+registered contract to ``docs/contracts/<key>.md``::
 
     >>> from sync_sdk.contracts import CREATE_SYNC_CONFIG
     >>> page = render_page(CREATE_SYNC_CONFIG)
@@ -77,11 +79,13 @@ _AUTH_MEANING = {
 @frozen
 class ContractSource:
     """Where a contract is defined: its module's file (``path``, relative to the package's
-    parent directory), the variable it is bound to, and the source of that assignment."""
+    parent directory), the variable it is bound to, the source of that assignment, and the
+    module's name."""
 
     path: str
     name: str
     text: str
+    module: str = ""
 
 
 def contract_source(contract: OperationContract) -> ContractSource:
@@ -108,14 +112,20 @@ def contract_source(contract: OperationContract) -> ContractSource:
                 bound = {t.id for t in targets if isinstance(t, ast.Name)}
                 if bound & set(names):
                     text = ast.get_source_segment(source, node) or ""
-                    return ContractSource(_display_path(module), bound.pop(), text)
+                    name = bound.pop()
+                    return ContractSource(_display_path(module), name, text, module.__name__)
     raise LookupError(f"no module defines contract {contract.key} v{contract.version}")
 
 
 def _display_path(module: types.ModuleType) -> str:
-    top = sys.modules[module.__name__.partition(".")[0]]
-    root = Path(top.__file__ or "").resolve().parent.parent
-    return Path(module.__file__ or "").resolve().relative_to(root).as_posix()
+    top = sys.modules.get(module.__name__.partition(".")[0], module)
+    root = Path(top.__file__ or module.__file__ or "").resolve().parent
+    if top is not module or Path(top.__file__ or "").name == "__init__.py":
+        root = root.parent  # a package: paths start with its name (sync_sdk/contracts/sync.py)
+    try:
+        return Path(module.__file__ or "").resolve().relative_to(root).as_posix()
+    except ValueError:  # a module outside its package's directory: name it instead
+        return module.__name__
 
 
 # -- field tables -------------------------------------------------------------------------------
@@ -132,6 +142,8 @@ def _type_label(annotation: Any) -> tuple[str, bool]:
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         values = ", ".join(str(m.value) for m in annotation)
         return f"`{annotation.__name__}`: {values}", False
+    if annotation is Any:
+        return "any JSON value", True
     names = {str: "string", bool: "boolean", int: "integer", float: "number"}
     if annotation in names:
         return names[annotation], False
@@ -150,10 +162,32 @@ def _field_rows(model: type) -> list[tuple[str, str, bool, bool]]:
     return rows
 
 
+def _facts(metadata: typing.Mapping[str, Any]) -> str:
+    """The validation facts of an input field (see :mod:`sync_sdk.models`), in words."""
+    facts = []
+    if metadata.get("non_empty"):
+        facts.append("not blank")
+    if "min" in metadata or "max" in metadata:
+        low, high = metadata.get("min"), metadata.get("max")
+        facts.append(
+            f"{low}..{high}"
+            if low is not None and high is not None
+            else f"at least {low}"
+            if low is not None
+            else f"at most {high}"
+        )
+    if metadata.get("cron"):
+        facts.append("a 5-field cron expression")
+    if metadata.get("secret"):
+        facts.append("secret: stored encrypted, never returned")
+    return f" ({'; '.join(facts)})" if facts else ""
+
+
 def _input_table(model: type) -> list[str]:
     lines = ["| Field | Type | Required |", "|---|---|---|"]
-    for name, label, required, _ in _field_rows(model):
-        lines.append(f"| `{name}` | {label} | {'yes' if required else 'no'} |")
+    for (name, label, required, _), a in zip(_field_rows(model), attrs.fields(model), strict=True):
+        facts = _facts(a.metadata)
+        lines.append(f"| `{name}` | {label}{facts} | {'yes' if required else 'no'} |")
     return lines
 
 
@@ -173,39 +207,74 @@ def _json_block(value: object) -> list[str]:
 
 
 def _hub_method(contract: OperationContract) -> str | None:
-    """The SyncHub method that runs ``contract`` (``integration.syncConfig.create`` ->
-    ``create_sync_config``), or None when the hub has none."""
+    """The typed SyncHub method that runs ``contract`` with its wire input as a mapping
+    (``integration.syncConfig.create`` -> ``create_sync_config``, ``integration.syncRun.list``
+    -> ``list_sync_runs``), or None when the hub has none (then
+    :meth:`SyncHub.execute <sync_sdk.SyncHub.execute>` runs it)."""
     from sync_sdk.hub import SyncHub
 
     parts = contract.key.split(".")
     if len(parts) < 2:
         return None
     entity = "".join(f"_{c.lower()}" if c.isupper() else c for c in parts[-2])
-    name = f"{parts[-1]}_{entity}"
-    return name if callable(getattr(SyncHub, name, None)) else None
+    for name in (f"{parts[-1]}_{entity}", f"{parts[-1]}_{entity}s"):
+        method = getattr(SyncHub, name, None)
+        # a method of that name runs this contract when its docstring names it, and takes the
+        # input as execute() does when its first parameter is the wire mapping
+        if callable(method) and f"``{contract.key}``" in (method.__doc__ or ""):
+            first = list(inspect.signature(method).parameters)[1:2]
+            return name if first == ["data"] else None
+    return None
 
 
 def _python_literal(value: object) -> str:
     # JSON strings are Python strings in the house's double quotes; the rest (true, null, ...)
-    # differs from JSON, so take Python's own spelling.
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
+    # differs from JSON, so take Python's own spelling, container by container.
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        items = (f"{_python_literal(k)}: {_python_literal(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_python_literal(v) for v in value) + "]"
+    return repr(value)
 
 
-def _usage(contract: OperationContract) -> list[str]:
-    method = _hub_method(contract)
-    if method is None or not contract.acceptance.examples:
+def _secret_fields(model: type) -> list[str]:
+    """The wire names of the input fields declared ``secret`` (see :mod:`sync_sdk.models`)."""
+    return [camel_case(a.name) for a in attrs.fields(model) if a.metadata.get("secret")]
+
+
+def _usage(contract: OperationContract, module: str | None) -> list[str]:
+    """A snippet that runs the contract's first example with the SDK: its typed method, else
+    ``hub.execute``; for a contract of another package, after importing the module that
+    defines it (and, presumably, registers it with a handler)."""
+    if not contract.acceptance.examples:
         return []
     example = contract.acceptance.examples[0]
+    method = _hub_method(contract)
+    call = f"hub.{method}(" if method else f"hub.execute(\n        {json.dumps(contract.key)},"
+    imports = ["from sync_sdk import Actor, SyncHub"]
+    if module and module.partition(".")[0] != "sync_sdk":
+        imports.append(f"import {module}  # defines {contract.key}")
+    secret = [name for name in _secret_fields(contract.io.input) if name in example.input]
+    note = (
+        [f"# {', '.join(secret)}: encrypted with $SYNC_SDK_SECRET_KEY (or SyncHub(secret_key=...))"]
+        if secret
+        else []
+    )
+    shown = "result.to_dict()" if hasattr(contract.io.output, "to_dict") else "result"
     return [
         "",
         "## Usage",
         "",
         "```python",
-        "from sync_sdk import Actor, SyncHub",
+        *imports,
         "",
         'user = Actor(id="user-1", org_id="org-1")',
-        'with SyncHub("sqlite:///configs.db") as hub:',
-        f"    result = hub.{method}(",
+        *note,
+        'with SyncHub("sqlite:///hub.db") as hub:',
+        f"    result = {call}",
         "        {",
         *(
             f"            {_python_literal(key)}: {_python_literal(value)},"
@@ -214,19 +283,29 @@ def _usage(contract: OperationContract) -> list[str]:
         "        },",
         "        actor=user,",
         "    )",
-        "    print(result.to_dict())",
+        f"    print({shown})",
         "```",
     ]
+
+
+def _source(contract: OperationContract) -> tuple[ContractSource | None, str]:
+    """The contract's source, if it is bound at the top of an importable module, and that
+    module's name (its input model's module when the source cannot be found)."""
+    try:
+        source = contract_source(contract)
+    except LookupError:
+        return None, contract.io.input.__module__
+    return source, source.module
 
 
 def render_page(contract: OperationContract) -> str:
     """The docs page of ``contract`` (Markdown)."""
     meta = contract.meta
-    source = contract_source(contract)
+    source, module = _source(contract)
+    where = source.path if source else module
     lines = [
         marker_line(".md", contract.key, contract.version),
-        "<!-- Do not edit: change the contract in sync_sdk.contracts, "
-        f"then run `{DOCS_COMMAND}`. -->",
+        f"<!-- Do not edit: change the contract in {where}, then run `{DOCS_COMMAND}`. -->",
         f"# {meta.key}",
         "",
         meta.description,
@@ -238,7 +317,7 @@ def render_page(contract: OperationContract) -> str:
         f"- Stability: {meta.stability}",
         f"- Owners: {', '.join(meta.owners)}",
         f"- Tags: {', '.join(meta.tags)}",
-        f"- File: {source.path}",
+        f"- File: {where}",
         "",
         "## Goal",
         "",
@@ -251,6 +330,7 @@ def render_page(contract: OperationContract) -> str:
         "## Emitted Events",
         "",
         *(f"`{e.key}` (v{e.version})" for e in contract.side_effects.emits),
+        *([] if contract.side_effects.emits else ["None."]),
         "",
         "## Source Definition",
         "",
@@ -259,9 +339,11 @@ def render_page(contract: OperationContract) -> str:
             if contract.source_file
             else []
         ),
-        "```python",
-        source.text,
-        "```",
+        *(
+            ["```python", source.text, "```"]
+            if source
+            else [f"Not shown: `{contract.key}` is not bound to a name in an importable module."]
+        ),
         "",
         "## Policy",
         "",
@@ -269,9 +351,15 @@ def render_page(contract: OperationContract) -> str:
         "",
         "## Audit",
         "",
-        "Written in the same transaction as the change:",
-        "",
-        *(f"- `{key}`" for key in contract.side_effects.audit),
+        *(
+            [
+                "Written in the same transaction as the change:",
+                "",
+                *(f"- `{key}`" for key in contract.side_effects.audit),
+            ]
+            if contract.side_effects.audit
+            else ["None."]
+        ),
         "",
         f"## Input: `{contract.io.input.__name__}`",
         "",
@@ -291,7 +379,7 @@ def render_page(contract: OperationContract) -> str:
     for example in contract.acceptance.examples:
         lines += ["", f"### {example.key}", "", "Input:", "", *_json_block(example.input)]
         lines += ["", "Output:", "", *_json_block(example.output)]
-    lines += _usage(contract)
+    lines += _usage(contract, module)
     return "\n".join(lines) + "\n"
 
 
@@ -299,8 +387,14 @@ def page_files(contracts: Iterable[OperationContract] | None = None) -> list[Gen
     """One ``<key>.md`` per contract key (default: every registered contract; the highest
     version of a key).
 
-    >>> [f.name for f in page_files()]
-    ['integration.syncConfig.create.md']
+    >>> from sync_sdk.contracts import registry
+    >>> [f.name for f in page_files()][:3]
+    ['integration.connection.create.md', 'integration.create.md', 'integration.fieldMapping.add.md']
+    >>> len(page_files()) == len(registry)
+    True
+
+    A contract of yours gets its page the same way (``page_files([MY_CONTRACT])``): nothing here
+    is particular to the integration hub's contracts.
     """
     return [GeneratedFile(f"{c.key}.md", render_page(c)) for c in latest_by_key(contracts)]
 
@@ -312,8 +406,9 @@ def write_pages(
     """Write the page of each contract into ``directory``; returns the paths.
 
     >>> import tempfile
+    >>> from sync_sdk.contracts import CREATE_SYNC_CONFIG
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     [p.name for p in write_pages(tmp)]
+    ...     [p.name for p in write_pages(tmp, [CREATE_SYNC_CONFIG])]
     ['integration.syncConfig.create.md']
     """
     return write_generated(page_files(contracts), directory, "*.md")
@@ -325,7 +420,7 @@ def check_pages(
 ) -> list[str]:
     """Why the pages in ``directory`` are out of date (``[]`` when they are not).
 
-    >>> check_pages("/nonexistent")
-    ['integration.syncConfig.create.md is missing: run `sync-sdk docs` to generate it']
+    >>> check_pages("/nonexistent")[0]
+    'integration.connection.create.md is missing: run `sync-sdk docs` to generate it'
     """
     return check_generated(page_files(contracts), directory, "*.md", DOCS_COMMAND)

@@ -67,6 +67,7 @@ class ContractRegistry:
         self._contracts: dict[tuple[str, str], OperationContract] = {}
         self._operations: dict[tuple[str, str], Operation] = {}
         self._lock = threading.Lock()
+        self._revision = 0  # changes with every registration, so that caches of it can tell
         for contract in contracts:
             self.register(contract)
 
@@ -91,7 +92,34 @@ class ContractRegistry:
             self._contracts[ident] = contract
             if handler is not None:
                 self._operations[ident] = Operation(contract, handler, tuple(tables))
+            self._revision += 1
         return contract
+
+    def unregister(self, key: str, version: str) -> OperationContract:
+        """Remove the contract ``key`` v``version`` and its handler (``KeyError`` if it is not
+        registered); returns it. For tests of an application's own operations::
+
+            registry.register(ADD_NOTE, add_note, tables=(NOTES,))
+            try:
+                ...
+            finally:
+                registry.unregister(ADD_NOTE.key, ADD_NOTE.version)
+
+        .. versionadded:: 0.2.0
+        """
+        with self._lock:
+            try:
+                contract = self._contracts.pop((key, version))
+            except KeyError:
+                raise KeyError(f"no contract {key} v{version}") from None
+            self._operations.pop((key, version), None)
+            self._revision += 1
+        return contract
+
+    @property
+    def revision(self) -> int:
+        """A number that changes whenever a contract is registered, bound or unregistered."""
+        return self._revision
 
     def bind(
         self, contract: OperationContract, handler: Handler, *, tables: Sequence[Any] = ()
@@ -102,6 +130,7 @@ class ContractRegistry:
             if self._contracts.get(ident) is not contract:
                 raise ValueError(f"contract {contract.key} v{contract.version} is not registered")
             self._operations[ident] = Operation(contract, handler, tuple(tables))
+            self._revision += 1
 
     def operation(self, key: str, version: str | None = None) -> Operation:
         """The operation of :meth:`get`'s contract; ``KeyError`` when it has no handler."""
