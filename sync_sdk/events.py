@@ -167,7 +167,7 @@ def envelope_from_outbox(stored: OutboxEvent) -> EventEnvelope | None:
 
 # (key, version) -> payload model, built once per revision of the registry (which changes
 # whenever a contract is registered or unregistered)
-_payload_map: tuple[int, dict[tuple[str, str], type]] = (-1, {})
+_payload_map: tuple[tuple[int, int], dict[tuple[str, str], type]] = ((0, -1), {})
 _payload_lock = threading.Lock()
 
 
@@ -178,10 +178,10 @@ def _payloads() -> dict[tuple[str, str], type]:
     from sync_sdk.contracts import HUB_CONTRACTS, RUN_EVENTS, registry
 
     revision, payloads = _payload_map
-    if revision != registry.revision:
+    if revision != (id(registry), registry.revision):
         with _payload_lock:
             # read before the contracts: one registered meanwhile rebuilds the map next time
-            revision = registry.revision
+            revision = (id(registry), registry.revision)
             payloads = _declared(tuple(HUB_CONTRACTS) + tuple(registry))
             for event in RUN_EVENTS:  # what workers emit when a run ends
                 payloads.setdefault((event.key, event.version), event.payload)

@@ -75,12 +75,15 @@ class Note:
     pinned: bool
     created_at: datetime
 
+    # the SDK's converter gives any attrs model camelCase wire names
     def to_dict(self) -> dict[str, Any]:
-        return {camel_case(k): v for k, v in converter().unstructure(self).items()}
+        wire: dict[str, Any] = converter().unstructure(self)
+        return wire
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Note:
-        return converter().structure({_snake(k): v for k, v in data.items()}, cls)
+        note: Note = converter().structure(data, cls)
+        return note
 
 
 @frozen(kw_only=True)
