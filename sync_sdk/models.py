@@ -37,7 +37,8 @@ key                meaning for the wire value
 The rest comes from the annotation and the default: ``str``, ``bool``, ``int``, a ``StrEnum``
 (one of its values), a JSON field (``Any``); required when there is no default. Rules that
 join two fields (``scheduleCron`` is required when ``scheduleEnabled``; a TRANSFORM or COMPUTED
-mapping needs a ``transformExpression``, a CONSTANT one a ``constantValue``) are the model's,
+mapping needs a ``transformExpression``, a CONSTANT one a ``constantValue``, a LOOKUP one a
+``lookupConfig`` of the shape :func:`sync_sdk.transforms.lookup_problem` checks) are the model's,
 not a field's: its ``checks``, a tuple of :class:`RequiredWhen` and :class:`Check`::
 
     >>> [(f.name, dict(f.metadata)) for f in attrs.fields(ListSyncRunsInput)][2:]
@@ -67,7 +68,7 @@ import cattrs
 from attrs import frozen
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from sync_sdk.transforms import template_problem, transform_problem
+from sync_sdk.transforms import lookup_problem, path_problem, template_problem, transform_problem
 
 __all__ = [
     "AddFieldMappingInput",
@@ -173,6 +174,19 @@ def _expression_problem(mapping_type: MappingType, expression: str | None) -> st
     if mapping_type is MappingType.COMPUTED:
         return template_problem(expression)
     return transform_problem(expression)
+
+
+def _source_path_problem(mapping_type: MappingType, source_field: str) -> str | None:
+    """The source field of a mapping that reads it is a dotted path (CONSTANT and COMPUTED
+    mappings do not read it)."""
+    if mapping_type in (MappingType.CONSTANT, MappingType.COMPUTED):
+        return None
+    return path_problem(source_field)
+
+
+def _lookup_config_problem(lookup_config: object) -> str | None:
+    """A given ``lookupConfig`` is a static map (see :func:`sync_sdk.transforms.lookup_problem`)."""
+    return None if lookup_config is None else lookup_problem(lookup_config)
 
 
 @frozen
@@ -473,6 +487,12 @@ class AddFieldMappingInput(_WireInput):
             _expression_problem,
             ("mapping_type", "transform_expression"),
         ),
+        Check(
+            "source_field", "invalid_path", _source_path_problem, ("mapping_type", "source_field")
+        ),
+        Check("target_field", "invalid_path", path_problem, ("target_field",)),
+        RequiredWhen("lookup_config", "mapping_type", (MappingType.LOOKUP,)),
+        Check("lookup_config", "invalid_lookup", _lookup_config_problem, ("lookup_config",)),
     )
 
 

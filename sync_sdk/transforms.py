@@ -1,8 +1,10 @@
-"""Field transforms and computed templates for field mappings: a fixed vocabulary, never code.
+"""Field transforms, computed templates and lookup maps for field mappings: a fixed vocabulary,
+never code.
 
 A TRANSFORM mapping names one transform; a COMPUTED mapping renders a template of
-``${dotted.path}`` references. Both are checked when the mapping is added and compiled into plain
-functions: nothing here ever evaluates an expression as code::
+``${dotted.path}`` references; a LOOKUP mapping looks its source value up in a static map. All
+are checked when the mapping is added and compiled into plain functions: nothing here ever
+evaluates an expression as code::
 
     >>> compile_transform("number")(" 42 ")
     42
@@ -10,6 +12,8 @@ functions: nothing here ever evaluates an expression as code::
     'Ada Lovelace'
     >>> transform_problem("upper")
     "unknown transform 'upper' (did you mean 'uppercase'?); use one of uppercase, lowercase, ..."
+    >>> compile_lookup({"map": {"g": "gold"}, "default": "basic"})("s")
+    'basic'
 
 The vocabulary is ContractSpec's ``BasicFieldTransformer``, matched exactly where ContractSpec
 matches with ``startsWith`` (so ``"uppercaseXYZ"`` passes there) and silently returns the value for
@@ -42,6 +46,7 @@ key ``"0"``, which a list does not have), and a key that itself contains a dot c
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import math
@@ -57,8 +62,10 @@ from sync_sdk.errors import SyncSdkError
 __all__ = [
     "FieldTransform",
     "TransformError",
+    "compile_lookup",
     "compile_transform",
     "get_path",
+    "lookup_problem",
     "path_problem",
     "render_template",
     "set_path",
@@ -576,3 +583,105 @@ def render_template(template: str, record: Mapping[str, object]) -> str:
         value = _walk(record, part)
         rendered.append("" if value is None else _text(value, "template"))
     return "".join(rendered)
+
+
+# ---------------------------------------------------------------- LOOKUP maps
+
+_LOOKUP_KEYS = frozenset({"map", "default"})
+_LOOKUP_SHAPE = '{"map": {"<source value>": <target value>, ...}, "default": <optional value>}'
+# ContractSpec's LookupConfig: a lookup in another object, which a pure mapping cannot do
+_TABLE_LOOKUP_KEYS = frozenset({"sourceObject", "lookupField", "returnField"})
+
+
+def lookup_problem(config: object) -> str | None:
+    """Why ``config`` is not a LOOKUP mapping's ``lookupConfig``, or None when it is.
+
+    A lookup config is an object with a non-empty ``"map"`` from source values (as text, since
+    JSON keys are strings) to target values, and optionally a ``"default"`` for a source value
+    the map lacks; nothing else. Never raises; the message is bounded.
+
+    >>> lookup_problem({"map": {"US": "United States"}, "default": None}) is None
+    True
+    >>> lookup_problem({"map": {}})
+    '"map" is empty: it needs at least one source value'
+    >>> print(lookup_problem({"sourceObject": "crm", "lookupField": "id", "returnField": "name"}))
+    has unknown keys 'lookupField', 'returnField', 'sourceObject'; a lookup maps values through ...
+
+    .. versionadded:: 0.2.0
+    """
+    if not isinstance(config, Mapping):
+        return f"must be an object {_LOOKUP_SHAPE}, not {_a(config)}"
+    unknown = [key for key in config if key not in _LOOKUP_KEYS]
+    if unknown:
+        shown = ", ".join(_preview(key) for key in sorted(unknown, key=str)[:3])
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        table = (
+            " (a lookup in another object, ContractSpec's sourceObject/lookupField/returnField, "
+            "is not supported)"
+            if _TABLE_LOOKUP_KEYS.intersection(unknown)
+            else ""
+        )
+        return (
+            f"has unknown key{'s' if len(unknown) > 1 else ''} {shown}{more}; a lookup maps values "
+            f"through its static map{table}: {_LOOKUP_SHAPE}"
+        )
+    if "map" not in config:
+        return f'needs a "map" from source values to target values: {_LOOKUP_SHAPE}'
+    table_map = config["map"]
+    if not isinstance(table_map, Mapping):
+        return f'"map" must be an object from source values to target values, not {_a(table_map)}'
+    if not table_map:
+        return '"map" is empty: it needs at least one source value'
+    if not all(isinstance(key, str) for key in table_map):
+        return '"map" has a key that is not text (JSON keys are strings)'
+    return None
+
+
+def compile_lookup(config: Mapping[str, object]) -> Callable[[object], object]:
+    """The LOOKUP function of ``config`` (see :func:`lookup_problem` for its shape).
+
+    The source value's text (a string as is; a boolean, an integer or a float as the ``string``
+    transform writes it: ``true``, ``7``, ``2.5``) is looked up in ``"map"``; a value the map
+    lacks gives ``"default"``, or raises :class:`TransformError` when the config has no
+    ``"default"``. None (a missing value) stays None, so that the mapping's ``defaultValue`` and
+    ``isRequired`` apply; an object or a list cannot be looked up (:class:`TransformError`). An
+    object or a list found is a fresh copy each time. An invalid config raises
+    :class:`TransformError` with the message of :func:`lookup_problem`.
+
+    >>> tier = compile_lookup({"map": {"1": "gold", "true": "vip"}})
+    >>> tier(1), tier(True), tier(None)
+    ('gold', 'vip', None)
+    >>> tier("2")
+    Traceback (most recent call last):
+    ...
+    sync_sdk.transforms.TransformError: lookup: '2' is not in the map, and the lookup has no ...
+
+    .. versionadded:: 0.2.0
+    """
+    problem = lookup_problem(config)
+    if problem is not None:
+        raise TransformError(f"invalid lookupConfig: {problem}")
+    table = dict(config["map"])  # type: ignore[call-overload]  # checked: a mapping of strings
+    has_default = "default" in config
+    default = config.get("default")
+
+    def lookup(value: object) -> object:
+        if value is None:
+            return None
+        if not isinstance(value, str | bool | int | float):
+            raise TransformError(
+                f"lookup: {_a(value)} cannot be looked up (the map's keys are text)"
+            )
+        key = _text(value, "lookup")
+        if key in table:
+            found = table[key]
+        elif has_default:
+            found = default
+        else:
+            raise TransformError(
+                f'lookup: {_preview(value)} is not in the map, and the lookup has no "default"'
+            )
+        # records must not share (and mutate) one object of the config
+        return copy.deepcopy(found) if isinstance(found, dict | list) else found
+
+    return lookup

@@ -32,6 +32,7 @@ MODULES = [
     "sync_sdk.storage.memory",
     "sync_sdk.storage.sqlite",
     "sync_sdk.cli",
+    "sync_sdk.engine",
 ]
 
 
