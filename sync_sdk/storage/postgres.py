@@ -260,7 +260,8 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             # due just after its creation: schedule_due then waits for the first slot after
             "INSERT INTO sync_schedules (org_id, id, cron, due_at) SELECT org_id, id,"
             " schedule_cron, created_at + interval '1 microsecond' FROM sync_configs"
-            " WHERE schedule_enabled AND is_active AND schedule_cron IS NOT NULL ORDER BY seq",
+            " WHERE schedule_enabled AND is_active AND schedule_cron IS NOT NULL ORDER BY seq"
+            " ON CONFLICT (org_id, id) DO NOTHING",
         ),
     ),
 )

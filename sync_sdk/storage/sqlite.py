@@ -326,7 +326,8 @@ def _sync_schedules(db: sqlite_utils.Database) -> None:
         due = next_slot(cron, datetime.fromisoformat(created_at))
         values.append((org_id, config_id, cron, None if due is None else iso_time(due)))
     db.conn.executemany(
-        "INSERT INTO sync_schedules (org_id, id, cron, due_at) VALUES (?, ?, ?, ?)", values
+        "INSERT OR IGNORE INTO sync_schedules (org_id, id, cron, due_at) VALUES (?, ?, ?, ?)",
+        values,
     )
 
 
