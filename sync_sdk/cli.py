@@ -53,6 +53,7 @@ from sync_sdk.contracts.docs import DOCS_COMMAND, page_files
 from sync_sdk.contracts.generated import GeneratedFile, check_generated, update_generated
 from sync_sdk.contracts.gherkin import FEATURES_COMMAND, feature_files
 from sync_sdk.credentials import SECRET_KEY_VARIABLE
+from sync_sdk.engine import MappingEngine, RunContext
 from sync_sdk.errors import SyncSdkError
 from sync_sdk.events import EventEnvelope
 from sync_sdk.hub import SyncHub
@@ -68,6 +69,12 @@ DEMO_IDEMPOTENCY_KEY = "demo:create-contact-sync"
 DEMO_INTEGRATION = {"name": "Salesforce", "slug": "salesforce", "provider": "salesforce"}
 DEMO_CREDENTIALS = {"clientId": "demo-client", "clientSecret": "demo-secret-never-printed"}
 DEMO_MAPPING = {"sourceField": "email", "targetField": "user_email", "mappingType": "DIRECT"}
+#: The source records the demo's worker pass reads (an app's engine would read its source).
+DEMO_RECORDS = (
+    {"email": "ada@example.com", "name": "Ada"},
+    {"email": "grace@example.com", "name": "Grace"},
+    {"name": "no email"},
+)
 
 
 def _show(title: str, value: Any) -> None:
@@ -91,9 +98,11 @@ def demo(db_path: str) -> int:
 
     An integration, a connection with credentials (encrypted with ``$SYNC_SDK_SECRET_KEY``, or
     a key generated for this run), the contract example's sync config, a field mapping, a
-    triggered run, the config's runs, and the events received. The integration, the config,
-    the mapping and the run carry idempotency keys, so a second run on the same file finds the
-    first run's (writes nothing new for them, publishes nothing, and says so); the connection
+    triggered run, the config's runs, a worker pass that runs the run through a
+    :class:`~sync_sdk.engine.MappingEngine` over a few sample records, and the events received.
+    The integration, the config, the mapping and the run carry idempotency keys, so a second
+    run on the same file finds the first run's (writes nothing new for them, publishes nothing,
+    and says so); the connection
     is new each run, its credentials encrypted with that run's key.
     """
     example = CREATE_SYNC_CONFIG.acceptance.examples[0]
@@ -167,6 +176,27 @@ def demo(db_path: str) -> int:
 
         runs = hub.list_sync_runs(sync_config_id=config.id, actor=DEMO_ACTOR)
         _show(f"6. Runs of the config ({LIST_SYNC_RUNS.key}):", runs.to_dict())
+
+        written: list[dict[str, Any]] = []
+
+        def write(record: dict[str, Any], context: RunContext) -> str:
+            written.append(record)
+            return "created"
+
+        finished = hub.run_pending(MappingEngine(DEMO_RECORDS, write))
+        if finished:
+            _show(
+                "7. A worker pass (hub.run_pending with a MappingEngine over"
+                f" {len(DEMO_RECORDS)} sample records):",
+                [r.to_dict() for r in finished],
+            )
+            print(f"   records written by the app's writer: {written}")
+        else:
+            now = hub.get_sync_run(run.id, actor=DEMO_ACTOR)
+            print(
+                f"\n7. A worker pass: no pending run (run {run.id} is {now.status}: an earlier"
+                " demo ran it)"
+            )
 
         for event in received:
             _show(f"Event received by the subscriber: {event.key}", event.to_dict())

@@ -17,6 +17,7 @@ FLOW_EVENTS = [
     "integration.syncConfig.created",
     "integration.fieldMapping.added",
     "integration.sync.started",
+    "integration.sync.completed",
 ]
 
 
@@ -46,6 +47,10 @@ def test_demo_twice(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-
     assert '"status": "PENDING"' in first and '"trigger": "manual"' in first
     assert "Runs of the config: 0 before, 1 after." in first
     assert "hub.connection_credentials() returns them: yes" in first
+    # the worker pass ran the triggered run through the MappingEngine
+    assert "7. A worker pass (hub.run_pending with a MappingEngine" in first
+    assert '"status": "COMPLETED"' in first and '"recordsCreated": 3' in first
+    assert "{'user_email': 'ada@example.com'}" in first
     # a second run on the same file: the idempotency keys find the first run's integration,
     # config, mapping and run (no Conflict for the active run); only a new connection is made
     assert main(["demo", "--db", str(db)]) == 0
@@ -54,6 +59,7 @@ def test_demo_twice(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-
     assert "1 before, 1 after" in second
     assert received(second) == ["integration.connection.created"]
     assert "Runs of the config: 1 before, 1 after." in second
+    assert "7. A worker pass: no pending run" in second and "is COMPLETED" in second
     assert second.count("written by an earlier run; no event") == 3
     runs = re.findall(r'"id": "(run_\w+)"', first)
     assert runs and set(runs) == set(re.findall(r'"id": "(run_\w+)"', second))
