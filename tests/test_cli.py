@@ -57,12 +57,17 @@ def test_unchanged_files_are_not_rewritten(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["features", "--dir", str(tmp_path)]) == 0
-    (path,) = tmp_path.iterdir()
-    assert capsys.readouterr().out == f"wrote {path}\n"
-    os.utime(path, ns=(1_000_000_000, 1_000_000_000))  # an mtime no write could leave
+    paths = sorted(tmp_path.iterdir())
+    assert len(paths) == 6  # one per registered contract
+    assert capsys.readouterr().out == "".join(f"wrote {p}\n" for p in paths)
+    for p in paths:
+        os.utime(p, ns=(1_000_000_000, 1_000_000_000))  # an mtime no write could leave
     assert main(["features", "--dir", str(tmp_path)]) == 0
-    assert capsys.readouterr().out == f"unchanged {path}\n"
-    assert path.stat().st_mtime_ns == 1_000_000_000
+    assert capsys.readouterr().out == "".join(f"unchanged {p}\n" for p in paths)
+    assert {p.stat().st_mtime_ns for p in paths} == {1_000_000_000}
+    path = paths[0]
     path.write_text(path.read_text() + "# edited\n")
     assert main(["features", "--dir", str(tmp_path)]) == 0
-    assert capsys.readouterr().out == f"wrote {path}\n"
+    assert capsys.readouterr().out == f"wrote {path}\n" + "".join(
+        f"unchanged {p}\n" for p in paths[1:]
+    )
