@@ -4,6 +4,14 @@ Each step asserts what it says against the real SDK and its storage; none is a n
 phrases (docs/harness.md lists them) are matched exactly, and a phrase with no definition fails
 its scenario (pytest-bdd raises ``StepDefinitionNotFoundError``).
 
+One When step runs any registered operation: ``When User runs "integration.sync.trigger" with:``
+and a JSON doc string (or a table) calls ``SyncHub.execute`` and records the call under its
+operation. The contracts' own phrases ("User triggers sync", "User lists sync runs", ...) are
+thin aliases of it, and each Then step resolves what it names against the contract of the
+operation that ran: ``SyncStarted event is emitted`` is ``integration.sync.started``, which
+``integration.sync.trigger`` declares, and ``an audit record "integration.sync.triggered" is
+written`` is that operation's audit key.
+
 A project loads the library in its root ``conftest.py``; its own steps of the same phrase win
 (pytest-bdd prefers the definition closest to the test), and its scenarios run on the storage
 targets when tagged ``@sync_sdk`` (see :mod:`sync_sdk.testing.plugin`)::
