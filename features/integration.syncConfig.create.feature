@@ -17,7 +17,7 @@ Feature: integration.syncConfig.create v1.0.0
   Scenario: create-contact-sync
     Given User is authenticated
     And the next sync config id is "sync-123"
-    When User creates sync config with:
+    When User runs "integration.syncConfig.create" with:
       """json
       {
         "integrationId": "int-1",

@@ -265,6 +265,20 @@ class Effects:
         return event_id
 
 
+def _checked_entity_ids(factory: Callable[[str], str]) -> Callable[[str], str]:
+    """``factory``, with each id it returns checked to be a ``str``."""
+
+    def next_id(prefix: str) -> str:
+        entity_id = factory(prefix)
+        if type(entity_id) is not str:
+            raise ConfigurationTypeError(
+                f"entity_id_factory must return a str, not {type(entity_id).__name__}"
+            )
+        return entity_id
+
+    return next_id
+
+
 def _wire_of(output: Any) -> Any:
     to_dict = getattr(output, "to_dict", None)
     if to_dict is None:  # an application's own model: the converter's wire form
@@ -292,7 +306,9 @@ class SyncHub:
     ``storage`` is a backend object or URL (see :mod:`sync_sdk.storage`); by default
     ``$SYNC_SDK_STORAGE_URL``, else a private in-memory SQLite database. ``clock`` returns the
     current aware datetime; ``id_factory`` returns new config ids (each a ``str``, never used
-    before: :class:`ConfigurationTypeError` otherwise, or :class:`Conflict` for a used one).
+    before: :class:`ConfigurationTypeError` otherwise, or :class:`Conflict` for a used one), and
+    ``entity_id_factory(prefix)`` the ids of the other entities (``int_``, ``conn_``, ``map_``,
+    ``run_``; by default the prefix and 32 hex digits), under the same rules.
     A setting of the wrong type or an unknown storage URL raises :class:`ConfigurationError`.
     ``secret_key`` encrypts connection credentials at rest: a Fernet key (str or bytes, as
     ``Fernet.generate_key()`` makes it) or a list of them, newest first, for rotation; by
@@ -308,6 +324,7 @@ class SyncHub:
         *,
         clock: Clock | None = None,
         id_factory: IdFactory | None = None,
+        entity_id_factory: Callable[[str], str] | None = None,
         secret_key: str | bytes | Sequence[str | bytes] | None = None,
     ) -> None:
         is_backend = callable(getattr(storage, "unit_of_work", None))
@@ -316,7 +333,11 @@ class SyncHub:
                 "storage must be a storage URL (str) or a Storage object (with unit_of_work()),"
                 f" not {type(storage).__name__}"
             )
-        for name, value in (("clock", clock), ("id_factory", id_factory)):
+        for name, value in (
+            ("clock", clock),
+            ("id_factory", id_factory),
+            ("entity_id_factory", entity_id_factory),
+        ):
             if value is not None and not callable(value):
                 raise ConfigurationTypeError(f"{name} must be callable, not {type(value).__name__}")
         self._owns_storage = not hasattr(storage, "unit_of_work")
@@ -325,6 +346,9 @@ class SyncHub:
         self.storage: Storage = open_storage(storage) if isinstance(storage, str) else storage
         self._clock = clock or _utc_now
         self._id_factory = id_factory or new_config_id
+        self._entity_ids = (
+            new_id if entity_id_factory is None else _checked_entity_ids(entity_id_factory)
+        )
         self._lock = threading.Lock()
         self._delivered: list[str] = []  # delivered events, marked in the next transaction
         self._in_flight: set[str] = set()  # committed events this hub is delivering now
@@ -662,7 +686,9 @@ class SyncHub:
         self._ensure(operation.tables)
         if is_query:
             with self.storage.unit_of_work(write=False) as uow:
-                return operation.handler(Context(uow, user, self._now(), self._cipher), command)
+                return operation.handler(
+                    Context(uow, user, self._now(), self._cipher, self._entity_ids), command
+                )
         request_hash = None if key is None else self._request_hash(contract, command)
         for _ in range(_ATTEMPTS - 1):
             try:
@@ -708,7 +734,7 @@ class SyncHub:
                             uow.commit()
                             marks = []
                         return result
-                context = Context(uow, actor, now, self._cipher)
+                context = Context(uow, actor, now, self._cipher, self._entity_ids)
                 output = operation.handler(context, command)
                 subject = context.subject_id or getattr(output, "id", None) or ""
                 rows: list[OutboxEvent] = []

@@ -16,7 +16,20 @@ plugin runs them against the real SDK::
 
 A scenario's lines are the contract's strings verbatim. An example becomes a scenario whose input
 and expected output are JSON doc strings in the file; its steps are the phrases below, which the
-plugin defines (so the generator and the step library share one spelling of each).
+plugin defines (so the generator and the step library share one spelling of each). Literal ids
+are pinned per operation: an output ``id`` is the id the hub gives the entity that operation
+creates (``the next field mapping id is "map-456"``), and an input naming a sync config
+(``"syncConfigId": "sync-123"``) gets a Given that creates that config, with that id, first::
+
+    >>> from sync_sdk.contracts import TRIGGER_SYNC
+    >>> text = render_feature(TRIGGER_SYNC)
+    >>> start = text.index("  Scenario: manual-trigger")
+    >>> print(text[start:text.index(" with:", start) + 6])
+      Scenario: manual-trigger
+        Given User is authenticated
+        And the sync config "sync-123" exists
+        And the next sync run id is "run-789"
+        When User runs "integration.sync.trigger" with:
 
 .. versionadded:: 0.1.0
 """
@@ -43,12 +56,18 @@ __all__ = [
     "AUDIT_STEP",
     "AUTH_STEPS",
     "BEYOND_CONTRACT_TAG",
+    "CONFIG_EXISTS_STEP",
+    "CONFIG_INPUT_KEY",
     "CONTRACT_TAG",
     "EVENT_STEP",
     "FEATURES_COMMAND",
+    "NO_AUDIT_STEP",
+    "NO_EVENT_STEP",
     "OUTPUT_STEP",
     "PIN_ID_STEP",
+    "RUN_STEP",
     "check_features",
+    "entity_name",
     "event_phrase_name",
     "feature_files",
     "latest_by_key",
@@ -74,14 +93,24 @@ AUTH_STEPS = {
     "admin": "User is an admin",
     "anonymous": "User is not authenticated",
 }
-#: Pins the id the hub gives the next config, so that an example's literal id can be compared.
-PIN_ID_STEP = 'the next sync config id is "{config_id}"'
+#: Pins the id the hub gives the next entity of a kind (:func:`entity_name` of the operation's
+#: output model), so that an example's literal id can be compared.
+PIN_ID_STEP = 'the next {entity} id is "{entity_id}"'
+#: The input key that names a sync config; an example giving one gets :data:`CONFIG_EXISTS_STEP`.
+CONFIG_INPUT_KEY = "syncConfigId"
+#: Creates a sync config with that id (pinned as above), for an example whose input names one.
+CONFIG_EXISTS_STEP = 'the sync config "{config_id}" exists'
+#: The When line of every example: the operation, run by its key with the doc string's input.
+RUN_STEP = 'User runs "{key}" with:'
 #: Compares every key of the JSON doc string with the real output.
 OUTPUT_STEP = "the output matches:"
 #: One per key of ``side_effects.audit``.
 AUDIT_STEP = 'an audit record "{audit_key}" is written'
 #: One per event of ``side_effects.emits``; ``event_name`` is :func:`event_phrase_name` of its key.
 EVENT_STEP = "{event_name} event is emitted"
+#: For a contract that declares no audit key, and one that declares no event.
+NO_AUDIT_STEP = "no audit record is written"
+NO_EVENT_STEP = "no event is emitted"
 
 
 def _marker(text: str) -> str:
@@ -120,12 +149,14 @@ def event_phrase_name(key: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in parts)
 
 
-def _action(contract: OperationContract) -> str:
-    """The When phrase of the operation: the contract's own, from its first scenario."""
-    for scenario in contract.acceptance.scenarios:
-        if scenario.when:
-            return scenario.when[0]
-    return f"User calls {contract.key}"
+def entity_name(model: type) -> str:
+    """How a step names the entity a model is: its class name in lower-case words.
+
+    >>> from sync_sdk.models import FieldMapping
+    >>> entity_name(FieldMapping)
+    'field mapping'
+    """
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", model.__name__).lower()
 
 
 def _one_line(text: str) -> str:
@@ -169,18 +200,26 @@ def _scenario(scenario: Scenario) -> list[str]:
 
 def _example(contract: OperationContract, example: Example) -> list[str]:
     given = [AUTH_STEPS[contract.policy.auth]]
-    if "id" in example.output:
-        given.append(PIN_ID_STEP.format(config_id=example.output["id"]))
-    emits = contract.side_effects.emits
+    config_id = example.input.get(CONFIG_INPUT_KEY)
+    if isinstance(config_id, str):
+        given.append(CONFIG_EXISTS_STEP.format(config_id=config_id))
+    if isinstance(example.output.get("id"), str):
+        entity = entity_name(contract.io.output)
+        given.append(PIN_ID_STEP.format(entity=entity, entity_id=example.output["id"]))
+    side_effects = contract.side_effects
+    # what the contract declares, or that there is none of it
     then_after = [
-        *(AUDIT_STEP.format(audit_key=key) for key in contract.side_effects.audit),
-        *(EVENT_STEP.format(event_name=event_phrase_name(e.key)) for e in emits),
+        *([AUDIT_STEP.format(audit_key=key) for key in side_effects.audit] or [NO_AUDIT_STEP]),
+        *(
+            [EVENT_STEP.format(event_name=event_phrase_name(e.key)) for e in side_effects.emits]
+            or [NO_EVENT_STEP]
+        ),
     ]
     return [
         f"  @{ACCEPTANCE_EXAMPLE_TAG}",
         f"  Scenario: {example.key}",
         *_steps("Given", given),
-        f"    When {_action(contract)} with:",
+        f"    When {RUN_STEP.format(key=contract.key)}",
         *_doc_string(example.input),
         f"    Then {OUTPUT_STEP}",
         *_doc_string(example.output),
@@ -215,7 +254,7 @@ def render_feature(contract: OperationContract) -> str:
 def latest_by_key(contracts: Iterable[OperationContract] | None = None) -> list[OperationContract]:
     """The highest version of each contract key (default: of every registered contract).
 
-    >>> [c.version for c in latest_by_key()]
+    >>> sorted({c.version for c in latest_by_key()})
     ['1.0.0']
     """
     if contracts is None:
@@ -238,8 +277,8 @@ def feature_files(contracts: Iterable[OperationContract] | None = None) -> list[
     """One ``<key>.feature`` per contract key (default: every registered contract; the highest
     version of a key).
 
-    >>> [f.name for f in feature_files()]
-    ['integration.syncConfig.create.feature']
+    >>> [f.name for f in feature_files()][:2]
+    ['integration.connection.create.feature', 'integration.create.feature']
     """
     return [GeneratedFile(f"{c.key}.feature", render_feature(c)) for c in latest_by_key(contracts)]
 
@@ -251,8 +290,8 @@ def write_features(
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     [p.name for p in write_features(tmp)]
-    ['integration.syncConfig.create.feature']
+    ...     len(write_features(tmp))
+    6
     """
     return write_generated(feature_files(contracts), directory, "*.feature")
 
@@ -262,7 +301,7 @@ def check_features(
 ) -> list[str]:
     """Why the feature files in ``directory`` are out of date (``[]`` when they are not).
 
-    >>> check_features("/nonexistent")
-    ['integration.syncConfig.create.feature is missing: run `sync-sdk features` to generate it']
+    >>> check_features("/nonexistent")[0]
+    'integration.connection.create.feature is missing: run `sync-sdk features` to generate it'
     """
     return check_generated(feature_files(contracts), directory, "*.feature", FEATURES_COMMAND)

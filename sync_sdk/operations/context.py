@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -25,10 +26,11 @@ class Context:
     its output; the pipeline then writes the contract's audit records and outbox events about
     it (its ``id`` is their subject, unless the handler sets :attr:`subject_id`), and an event
     whose declared payload is not the output takes the one the handler put in
-    :attr:`payloads` under the event's key; :meth:`skip_event` leaves one out.
+    :attr:`payloads` under the event's key; :meth:`skip_event` leaves one out. ``ids`` draws
+    new ids by prefix (the hub's ``entity_id_factory``, by default :func:`sync_sdk.ids.new_id`).
     """
 
-    __slots__ = ("_cipher", "actor", "now", "payloads", "skipped", "subject_id", "uow")
+    __slots__ = ("_cipher", "_ids", "actor", "now", "payloads", "skipped", "subject_id", "uow")
 
     def __init__(
         self,
@@ -36,11 +38,13 @@ class Context:
         actor: Actor,
         now: datetime,
         cipher: CredentialCipher | None = None,
+        ids: Callable[[str], str] = new_id,
     ) -> None:
         self.uow = uow
         self.actor = actor
         self.now = now
         self._cipher = cipher
+        self._ids = ids
         self.payloads: dict[str, Any] = {}
         self.subject_id: str | None = None
         self.skipped: set[str] = set()
@@ -58,10 +62,10 @@ class Context:
         """The rows of ``table`` in this unit of work."""
         return self.uow.table(table)
 
-    @staticmethod
-    def new_id(prefix: str) -> str:
-        """A new time-ordered id: ``prefix`` and 32 hex digits."""
-        return new_id(prefix)
+    def new_id(self, prefix: str) -> str:
+        """A new id for an entity whose ids start with ``prefix`` (``run_``): by default
+        ``prefix`` and 32 time-ordered hex digits."""
+        return self._ids(prefix)
 
     @property
     def cipher(self) -> CredentialCipher:

@@ -1,5 +1,6 @@
-"""What the step library works with: storage targets, the scenario's id factory, an event
-recorder that proves commit-before-publish, and the state of one scenario.
+"""What the step library works with: storage targets, the scenario's id factories, an event
+recorder that proves commit-before-publish, and the state of one scenario: every call it made,
+by operation.
 
 Nothing here imports pytest, so these pieces can be used (and tested) on their own::
 
@@ -14,27 +15,35 @@ Nothing here imports pytest, so these pieces can be used (and tested) on their o
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 from attrs import define, field, frozen
 
-from sync_sdk.contracts import registry
+from sync_sdk.contracts import CREATE_SYNC_CONFIG, registry
+from sync_sdk.contracts.gherkin import CONFIG_INPUT_KEY
+from sync_sdk.contracts.spec import OperationContract
+from sync_sdk.credentials import SECRET_KEY_VARIABLE
 from sync_sdk.errors import NotFound, SyncSdkError
 from sync_sdk.events import EventEnvelope
 from sync_sdk.hub import SyncHub, new_config_id
-from sync_sdk.models import SyncConfig
-from sync_sdk.records import Actor
+from sync_sdk.ids import new_id
+from sync_sdk.models import Connection, FieldMapping, Integration, SyncConfig, SyncRun
+from sync_sdk.operations import BUILTIN_TABLES
+from sync_sdk.records import Actor, Page
 from sync_sdk.signals import signal_for
 from sync_sdk.storage import Storage, open_storage, redact_url
+from sync_sdk.storage.tables import Table
 
 __all__ = [
     "CONFIG_ID_FORMAT",
     "DEFAULT_TARGETS",
+    "ID_PREFIXES",
     "POSTGRES_ENV_VAR",
     "TARGETS_ENV_VAR",
     "Call",
@@ -44,6 +53,7 @@ __all__ = [
     "StorageTarget",
     "SyncScenario",
     "expect",
+    "id_format",
     "storage_targets",
     "subscribe",
 ]
@@ -60,6 +70,27 @@ DEFAULT_TARGETS = ("memory", "sqlite-memory", "sqlite-file")
 
 #: The form of a config id the SDK draws itself: ``sync_`` and 32 lowercase hex digits.
 CONFIG_ID_FORMAT = re.compile(r"sync_[0-9a-f]{32}")
+
+#: The prefix of the ids the SDK draws for each entity, by the model a step names it after
+#: (``Given the next sync run id is "run-789"`` pins the next ``run_`` id). A project whose own
+#: operation draws ids with another prefix adds its model here.
+ID_PREFIXES: dict[type, str] = {
+    SyncConfig: "sync_",
+    Integration: "int_",
+    Connection: "conn_",
+    FieldMapping: "map_",
+    SyncRun: "run_",
+}
+
+
+def id_format(prefix: str) -> re.Pattern[str]:
+    """The form of an id the SDK draws itself: ``prefix`` and 32 lowercase hex digits.
+
+    >>> bool(id_format("run_").fullmatch("run_" + "0" * 32))
+    True
+    """
+    return re.compile(re.escape(prefix) + r"[0-9a-f]{32}")
+
 
 # Split on the commas that start a new target, so that a multi-host PostgreSQL URL
 # (postgresql://h1,h2/db) stays whole.
@@ -147,7 +178,9 @@ def storage_targets(
 
 
 class ScenarioIds:
-    """The hub's id factory in a scenario: pinned ids first, in order, then random ones.
+    """The hub's id factories in a scenario: per id prefix, pinned ids first, in order, then
+    random ones. Called with no argument it is the hub's ``id_factory`` (config ids, ``sync_``);
+    :meth:`entity_id` is its ``entity_id_factory`` (``int_``, ``conn_``, ``map_``, ``run_``).
 
     An example declares a literal id (``sync-123``); pinning it makes the id comparable like any
     other key. In a shared store ids are unique across every scenario and run, so there the
@@ -156,27 +189,42 @@ class ScenarioIds:
         >>> ids = ScenarioIds(shared=False)
         >>> ids.pin("sync-123"), ids(), ids()[:5]
         ('sync-123', 'sync-123', 'sync_')
+        >>> ids.pin("run-789", "run_"), ids(), ids.entity_id("run_")
+        ('run-789', ..., 'run-789')
     """
 
     def __init__(self, *, shared: bool) -> None:
         self.token = uuid.uuid4().hex[:12]
         self._shared = shared
-        self._pinned: list[str] = []
+        self._pinned: dict[str, list[str]] = {}
         #: declared id -> the id the hub was told to give
         self.pins: dict[str, str] = {}
         #: every id handed to the hub, in order
         self.issued: list[str] = []
 
-    def pin(self, declared: str) -> str:
+    def pin(self, declared: str, prefix: str = "sync_") -> str:
+        """The next id drawn with ``prefix`` is ``declared`` (plus the token, when shared)."""
         actual = f"{declared}-{self.token}" if self._shared else declared
         self.pins[declared] = actual
-        self._pinned.append(actual)
+        self._pinned.setdefault(prefix, []).append(actual)
         return actual
 
     def __call__(self) -> str:
-        config_id = self._pinned.pop(0) if self._pinned else new_config_id()
-        self.issued.append(config_id)
-        return config_id
+        return self.entity_id("sync_")
+
+    def entity_id(self, prefix: str) -> str:
+        """The next id of an entity whose ids start with ``prefix``."""
+        pinned = self._pinned.get(prefix)
+        if pinned:
+            entity_id = pinned.pop(0)
+        else:
+            entity_id = new_config_id() if prefix == "sync_" else new_id(prefix)
+        self.issued.append(entity_id)
+        return entity_id
+
+    def actual(self, declared: object) -> object:
+        """The id the hub was told to give for ``declared``, or ``declared`` when not pinned."""
+        return self.pins.get(declared, declared) if isinstance(declared, str) else declared
 
     def was_pinned(self, config_id: str) -> bool:
         """Whether ``config_id`` is one a Given step pinned (else the SDK drew it).
@@ -192,10 +240,11 @@ class ScenarioIds:
 @frozen
 class PublishedEvent:
     """An event as a subscriber received it, and what a separate read of storage saw at that
-    moment: the config (``committed``) or why it could not be read (``read_error``)."""
+    moment: its subject, the payload's entity (``committed``), or why it could not be read
+    (``read_error``)."""
 
     event: EventEnvelope
-    committed: SyncConfig | None
+    committed: Any
     read_error: str | None
 
 
@@ -223,18 +272,18 @@ def subscribe(receiver: Callable[..., None], sender: object, stack: ExitStack) -
 class EventRecorder:
     """A subscriber to every event the registered contracts declare, sent by one hub.
 
-    When an event arrives it reads the event's subject through ``read_committed(org_id,
-    config_id)``, a read separate from the write: a config published before its commit is
+    When an event arrives it reads the payload's entity through ``read_committed(org_id,
+    payload)``, a read separate from the write: an entity published before its commit is
     not there yet, which proves the order rather than assuming it.
     """
 
-    def __init__(self, read_committed: Callable[[str, str], SyncConfig | None]) -> None:
+    def __init__(self, read_committed: Callable[[str, Any], object]) -> None:
         self._read = read_committed
         self.events: list[PublishedEvent] = []
 
     def __call__(self, sender: object, *, event: EventEnvelope) -> None:
         try:
-            seen, error = self._read(event.org_id, event.payload.id), None
+            seen, error = self._read(event.org_id, event.payload), None
         except Exception as exc:  # recorded, then reported by the step that checks the order
             seen, error = None, f"{type(exc).__name__}: {exc}"
         self.events.append(PublishedEvent(event, seen, error))
@@ -265,7 +314,8 @@ class FailingSubscriber:
 
 @define
 class Call:
-    """One call a step made: what, as whom, and the result or the error."""
+    """One call a step made: what, as whom, and the result or the error. ``operation`` is the
+    key of the contract it ran (None for a call that is not an operation, such as a read)."""
 
     action: str
     caller: Actor | None
@@ -273,29 +323,76 @@ class Call:
     result: Any = None
     error: SyncSdkError | None = None
     events_before: int = 0
-    stored_before: tuple[object, ...] = ()
+    stored_before: Mapping[str, int] = field(factory=dict)
+    operation: str | None = None
 
     def describe(self) -> str:
         if self.error is not None:
             return f"{self.action} raised {type(self.error).__name__}: {self.error}"
         return f"{self.action} returned {self.result!r}"
 
+    @property
+    def outputs(self) -> list[Any]:
+        """The entities the call returned: a batch's, one, or none (a failure, a listing)."""
+        if self.error is not None or self.result is None or isinstance(self.result, Page):
+            return []
+        return list(self.result) if isinstance(self.result, list) else [self.result]
 
-def _stored(storage: Storage, orgs: Sequence[str] | None) -> tuple[object, ...]:
-    """Row counts: all of them (``orgs`` None), else per org."""
+
+def _stored(storage: Storage, orgs: Sequence[str], every_org: bool) -> dict[str, int]:
+    """Row counts by what they are: configs, audit records, outbox events, then the rows of
+    each built-in entity table; of every org (``every_org``: a private store) or per org."""
+    counts: dict[str, int] = {}
     with storage.unit_of_work(write=False) as uow:
-        if orgs is None:
-            return uow.configs.count(), uow.audit.count(), uow.outbox.count()
-        outbox = uow.outbox.list()
-        return tuple(
-            (
-                org,
-                uow.configs.count(org),
-                len(uow.audit.list(org)),
-                sum(1 for e in outbox if e.org_id == org),
-            )
-            for org in orgs
-        )
+        if every_org:
+            counts |= {
+                "sync configs": uow.configs.count(),
+                "audit records": uow.audit.count(),
+                "outbox events": uow.outbox.count(),
+            }
+        else:
+            outbox = uow.outbox.list()
+            for org in orgs:
+                counts[f"sync configs of {org!r}"] = uow.configs.count(org)
+                counts[f"audit records of {org!r}"] = len(uow.audit.list(org))
+                counts[f"outbox events of {org!r}"] = sum(1 for e in outbox if e.org_id == org)
+        for table in BUILTIN_TABLES:
+            for org in orgs:
+                counts[f"{table.name} of {org!r}"] = uow.table(table).count(org)
+    return counts
+
+
+def _entity_tables() -> dict[type, Table[Any]]:
+    """The table of each entity model: the built-in ones, and those of registered operations."""
+    tables = {t.model: t for t in BUILTIN_TABLES}
+    for operation in registry.operations():
+        tables.update((t.model, t) for t in operation.tables if isinstance(t, Table))
+    return tables
+
+
+def read_entity(storage: Storage, org_id: str, entity: Any) -> Any:
+    """``entity`` as ``storage`` holds it in ``org_id`` (by its type and id), or None.
+
+    Configs are read from the config tables, any other entity from the table its model is
+    declared in (:data:`sync_sdk.operations.BUILTIN_TABLES`, or an operation's ``tables``).
+    """
+    with storage.unit_of_work(write=False) as uow:
+        if isinstance(entity, SyncConfig):
+            return uow.configs.get(org_id, entity.id)
+        table = _entity_tables().get(type(entity))
+        if table is None:
+            raise LookupError(f"no table holds {type(entity).__name__} rows")
+        return uow.table(table).get(org_id, entity.id)
+
+
+@contextmanager
+def _without_secret_key_variable() -> Iterator[None]:
+    saved = os.environ.pop(SECRET_KEY_VARIABLE, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[SECRET_KEY_VARIABLE] = saved
 
 
 @define
@@ -303,7 +400,8 @@ class SyncScenario:
     """The state of one scenario: the hub, the acting user, who calls, and every call made.
 
     ``actor`` is the acting user (authenticated, in an org of its own); ``caller`` is who the
-    next call is made as (set by the Given steps; None until then).
+    next call is made as (set by the Given steps; None until then). ``secret_key`` is the
+    hub's key for connection credentials (a new Fernet key per scenario).
     """
 
     hub: SyncHub
@@ -316,10 +414,15 @@ class SyncScenario:
     reader: Storage
     stack: ExitStack = field(factory=ExitStack)
     caller: Actor | None = None
+    #: whether a Given step chose the caller (else a contract's own Given makes it the user)
+    caller_chosen: bool = False
     idempotency_key: str | None = None
     calls: list[Call] = field(factory=list)
     failing: FailingSubscriber | None = None
     second: EventRecorder | None = None
+    secret_key: str | None = None
+    #: what a Given step set aside for later steps (a marker file's path, ...)
+    notes: dict[str, Any] = field(factory=dict)
 
     @classmethod
     def open(
@@ -330,6 +433,8 @@ class SyncScenario:
         actor: Actor,
         ids: ScenarioIds,
         default_input: Mapping[str, Any],
+        *,
+        secret_key: str | None = None,
     ) -> SyncScenario:
         """Set up a scenario on ``hub``; :meth:`close` undoes it.
 
@@ -343,12 +448,22 @@ class SyncScenario:
             reader = open_storage(url)
             stack.callback(reader.close)
 
-        def read_committed(org_id: str, config_id: str) -> SyncConfig | None:
-            with reader.unit_of_work(write=False) as uow:
-                return uow.configs.get(org_id, config_id)
+        def read_committed(org_id: str, payload: Any) -> object:
+            return read_entity(reader, org_id, payload)
 
         events = EventRecorder(read_committed).connect(hub, stack)
-        return cls(hub, target, url, actor, ids, events, default_input, reader, stack)
+        return cls(
+            hub,
+            target,
+            url,
+            actor,
+            ids,
+            events,
+            default_input,
+            reader,
+            stack,
+            secret_key=secret_key,
+        )
 
     def close(self) -> None:
         self.stack.close()
@@ -364,8 +479,17 @@ class SyncScenario:
             orgs.add(caller.org_id)
         return sorted(orgs)
 
-    def stored(self, caller: Actor | None = None) -> tuple[object, ...]:
-        return _stored(self.hub.storage, self._orgs(caller))
+    def stored(self, caller: Actor | None = None) -> dict[str, int]:
+        """Row counts (see :func:`_stored`): in a shared store, of the orgs a call as
+        ``caller`` could write to; in a private one, configs, audit records and outbox events of
+        every org and entity rows of the orgs the scenario knows."""
+        orgs = self._orgs(caller)
+        if orgs is not None:
+            return _stored(self.hub.storage, orgs, every_org=False)
+        known = {self.actor.org_id, self.other_org_user().org_id, Actor.anonymous().org_id}
+        if caller is not None:
+            known.add(caller.org_id)
+        return _stored(self.hub.storage, sorted(known), every_org=True)
 
     def create(
         self,
@@ -383,6 +507,7 @@ class SyncScenario:
             data,
             events_before=len(self.events.events),
             stored_before=self.stored(self.caller),
+            operation=CREATE_SYNC_CONFIG.key,
         )
         try:
             if keywords is not None:
@@ -410,6 +535,7 @@ class SyncScenario:
             items,
             events_before=len(self.events.events),
             stored_before=self.stored(self.caller),
+            operation=CREATE_SYNC_CONFIG.key,
         )
         try:
             call.result = self.hub.create_sync_configs(
@@ -438,14 +564,103 @@ class SyncScenario:
         self.calls.append(call)
         return call
 
-    def use_hub_ids(self) -> SyncHub:
-        """From now on, call a hub that draws its own ids (no id factory) on the same store,
-        with the event recorder connected: the path every user's hub takes."""
-        hub = SyncHub(self.hub.storage)
+    def run(self, key: str, data: object, *, action: str) -> Call:
+        """Run the registered operation ``key`` through ``SyncHub.execute`` with the wire
+        input ``data``, as the caller (a command with the idempotency key). Ids the input names
+        (``id``, ``...Id``) that a Given step pinned are sent as the ids the hub gave."""
+        try:
+            contract: OperationContract | None = registry.get(key)
+        except KeyError:  # the hub says so: NotFound
+            contract = None
+        sent = self.translate(data)
+        call = Call(
+            action,
+            self.caller,
+            sent,
+            events_before=len(self.events.events),
+            stored_before=self.stored(self.caller),
+            operation=key if contract is None else contract.key,
+        )
+        is_command = contract is not None and contract.meta.kind == "command"
+        try:
+            call.result = self.hub.execute(
+                key,
+                sent,  # type: ignore[arg-type]  # wrong inputs are the point of some scenarios
+                actor=self.caller,
+                idempotency_key=self.idempotency_key if is_command else None,
+            )
+        except SyncSdkError as err:
+            call.error = err
+        self.calls.append(call)
+        return call
+
+    def translate(self, data: object) -> object:
+        """``data`` with the pinned ids it names (keys ``id`` and ``...Id``) as the hub gave
+        them (the same ids, but in a shared store; other values are never touched)."""
+        if not isinstance(data, Mapping):
+            return data
+        return {
+            key: self.ids.actual(value) if key == "id" or key.endswith("Id") else value
+            for key, value in data.items()
+        }
+
+    def default_input_of(self, key: str) -> dict[str, Any]:
+        """What a verbatim phrase sends to the operation ``key``: for configs the scenario's
+        ``default_input``, else the contract's first example's input, naming the last config
+        the scenario created where it names one."""
+        if key == CREATE_SYNC_CONFIG.key:
+            return dict(self.default_input)
+        contract = registry.get(key)
+        examples = contract.acceptance.examples
+        expect(bool(examples), f"{key} has no example to take an input from")
+        data = dict(examples[0].input)
+        if CONFIG_INPUT_KEY in data:
+            configs = self.all_created()
+            expect(bool(configs), f"{key} needs a sync config: Given Sync config exists")
+            data[CONFIG_INPUT_KEY] = configs[-1].id
+        return data
+
+    def calls_of(self, key: str) -> list[Call]:
+        """The scenario's calls of the operation ``key``, in order."""
+        return [c for c in self.calls if c.operation == key]
+
+    def last_of(self, contracts: Sequence[OperationContract], what: str) -> Call:
+        """The last call of any of ``contracts``; AssertionError unless it succeeded."""
+        keys = {c.key for c in contracts}
+        calls = [c for c in self.calls if c.operation in keys]
+        expect(bool(calls), f"no call of {' or '.join(sorted(keys)) or 'any operation'} {what}")
+        call = calls[-1]
+        expect(call.error is None, f"{call.action} failed: {call.describe()}")
+        expect(call.caller is not None, f"{call.action} succeeded without an actor")
+        return call
+
+    def read_entity(self, entity: Any, actor: Actor) -> Any:
+        """``entity`` as storage holds it in ``actor``'s org, read through the recorder's
+        store (a second connection for files and servers)."""
+        return read_entity(self.reader, actor.org_id, entity)
+
+    def use_hub(self, *, ids: bool = True, secret_key: bool = True) -> SyncHub:
+        """From now on, call another hub on the same store, with the event recorder connected:
+        without the scenario's id factories (``ids=False``: ids drawn as a user's hub draws
+        them) or without a secret key (``secret_key=False``, whatever
+        ``$SYNC_SDK_SECRET_KEY`` says)."""
+        factories: dict[str, Any] = {}
+        if ids:
+            factories = {"id_factory": self.ids, "entity_id_factory": self.ids.entity_id}
+        if secret_key:
+            hub = SyncHub(self.hub.storage, secret_key=self.secret_key, **factories)
+        else:
+            with _without_secret_key_variable():
+                hub = SyncHub(self.hub.storage, **factories)
         self.stack.callback(hub.close)
         self.events.connect(hub, self.stack)
         self.hub = hub
         return hub
+
+    def use_hub_ids(self) -> SyncHub:
+        """From now on, call a hub that draws its own ids (no id factory) on the same store,
+        with the event recorder connected: the path every user's hub takes."""
+        return self.use_hub(ids=False)
 
     def read_as(self, actor: Actor, config_id: str, *, action: str) -> Call:
         call = Call(
@@ -470,7 +685,8 @@ class SyncScenario:
         return self.calls[-1]
 
     def creates(self) -> list[Call]:
-        return [c for c in self.calls if c.action.startswith("User creates")]
+        """The calls that created sync configs (one, or a batch), of any step."""
+        return self.calls_of(CREATE_SYNC_CONFIG.key)
 
     def created(self) -> tuple[SyncConfig, Actor]:
         """The config the last create call returned, and who made it; AssertionError if it
@@ -543,8 +759,8 @@ def canonical(value: object) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def wire(config: SyncConfig) -> dict[str, Any]:
-    """A config's wire dict as JSON would carry it.
+def wire(config: Any) -> dict[str, Any]:
+    """A model's wire dict (``to_dict()``: a config, a run, a page...) as JSON would carry it.
 
     >>> from sync_sdk.models import SyncDirection
     >>> wire(SyncConfig("s1", "i", "c", "n", SyncDirection.INBOUND, "a", "b"))["direction"]

@@ -18,9 +18,13 @@ Fixtures, fresh for each test (a test using them must carry the ``sync_sdk`` mar
     The acting user: an authenticated :class:`~sync_sdk.Actor` in an org of its own, so that
     scenarios sharing a database server never see each other's rows.
 ``sync_ids``
-    The hub's id factory (:class:`~sync_sdk.testing.harness.ScenarioIds`).
+    The hub's id factories (:class:`~sync_sdk.testing.harness.ScenarioIds`): config ids and,
+    by prefix, the other entities' ids.
+``sync_secret_key``
+    A new Fernet key, the hub's ``secret_key`` for connection credentials.
 ``sync_hub``
-    A :class:`~sync_sdk.SyncHub` on that storage with that id factory, closed afterwards.
+    A :class:`~sync_sdk.SyncHub` on that storage with those id factories and that key, closed
+    afterwards.
 ``sync_config_input``
     The input ``When User creates sync config`` sends: the first example of the contract.
     Override it in a ``conftest.py`` to send another.
@@ -42,6 +46,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 
 from sync_sdk.contracts import registry
 from sync_sdk.contracts.gherkin import (
@@ -214,9 +219,22 @@ def sync_ids(sync_storage: StorageTarget) -> ScenarioIds:
 
 
 @pytest.fixture
-def sync_hub(sync_storage_url: str, sync_ids: ScenarioIds) -> Iterator[SyncHub]:
+def sync_secret_key() -> str:
+    """The hub's key for connection credentials: a new Fernet key."""
+    return Fernet.generate_key().decode("ascii")
+
+
+@pytest.fixture
+def sync_hub(
+    sync_storage_url: str, sync_ids: ScenarioIds, sync_secret_key: str
+) -> Iterator[SyncHub]:
     """A fresh SyncHub on this test's storage."""
-    with SyncHub(sync_storage_url, id_factory=sync_ids) as hub:
+    with SyncHub(
+        sync_storage_url,
+        id_factory=sync_ids,
+        entity_id_factory=sync_ids.entity_id,
+        secret_key=sync_secret_key,
+    ) as hub:
         yield hub
 
 
@@ -237,10 +255,17 @@ def sync_scenario(
     sync_actor: Actor,
     sync_ids: ScenarioIds,
     sync_config_input: dict[str, Any],
+    sync_secret_key: str,
 ) -> Iterator[SyncScenario]:
     """The state of this scenario, with its event recorder connected."""
     scenario = SyncScenario.open(
-        sync_hub, sync_storage, sync_storage_url, sync_actor, sync_ids, sync_config_input
+        sync_hub,
+        sync_storage,
+        sync_storage_url,
+        sync_actor,
+        sync_ids,
+        sync_config_input,
+        secret_key=sync_secret_key,
     )
     try:
         yield scenario
