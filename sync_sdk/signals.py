@@ -12,6 +12,8 @@ signal                     event key
 ``sync_started``           ``integration.sync.started``
 ``sync_completed``         ``integration.sync.completed``
 ``sync_failed``            ``integration.sync.failed``
+``sync_cancelled``         ``integration.sync.cancelled`` (sync_sdk's own)
+``sync_config_updated``    ``integration.syncConfig.updated`` (sync_sdk's own)
 =========================  ===================================
 
 Connect a receiver to be told about every config created, after it is committed::
@@ -43,8 +45,10 @@ __all__ = [
     "integration_created",
     "namespace",
     "signal_for",
+    "sync_cancelled",
     "sync_completed",
     "sync_config_created",
+    "sync_config_updated",
     "sync_failed",
     "sync_started",
 ]
@@ -92,6 +96,21 @@ sync_completed: NamedSignal = namespace.signal(
 sync_failed: NamedSignal = namespace.signal(
     "integration.sync.failed",
     doc="A sync run failed and was committed; event= is its EventEnvelope.",
+)
+
+
+#: Sent after a sync run ends cancelled (``integration.sync.cancelled``, sync_sdk's own
+#: ``integration.syncRun.cancel``).
+sync_cancelled: NamedSignal = namespace.signal(
+    "integration.sync.cancelled",
+    doc="A sync run was cancelled and committed; event= is its EventEnvelope.",
+)
+
+#: Sent after a sync config is changed (``integration.syncConfig.updated``, sync_sdk's own
+#: ``integration.syncConfig.update``).
+sync_config_updated: NamedSignal = namespace.signal(
+    "integration.syncConfig.updated",
+    doc="A sync config was updated and committed; event= is its EventEnvelope.",
 )
 
 
