@@ -291,7 +291,7 @@ def write_features(
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     len(write_features(tmp))
-    6
+    8
     """
     return write_generated(feature_files(contracts), directory, "*.feature")
 
