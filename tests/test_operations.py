@@ -139,7 +139,7 @@ def test_field_mapping_keeps_what_the_run_engine_needs(hub: SyncHub) -> None:
             mappingType="CONSTANT",
             constantValue={"tier": ["gold", 1]},
             defaultValue="n/a",
-            lookupConfig={"table": "users"},
+            lookupConfig={"map": {"g": "gold"}},
             isRequired=True,
         ),
         actor=USER,
@@ -148,7 +148,7 @@ def test_field_mapping_keeps_what_the_run_engine_needs(hub: SyncHub) -> None:
     assert (mapping.constant_value, mapping.default_value, mapping.lookup_config) == (
         {"tier": ["gold", 1]},
         "n/a",
-        {"table": "users"},
+        {"map": {"g": "gold"}},
     )
     assert mapping.is_required is True
     assert mapping.to_dict()["constantValue"] == {"tier": ["gold", 1]}
@@ -509,8 +509,12 @@ def test_anything_outside_the_vocabulary_is_an_invalid_expression(
     cfg = new_config(hub)
     before = rows(hub)
     with pytest.raises(ValidationError) as info:
+        # a LOOKUP mapping needs its lookupConfig: given, so only the expression is wrong
+        lookup = {"lookupConfig": {"map": {"a": "b"}}} if mapping_type == "LOOKUP" else {}
         hub.add_field_mapping(
-            mapping_input(cfg.id, mappingType=mapping_type, transformExpression=expression),
+            mapping_input(
+                cfg.id, mappingType=mapping_type, transformExpression=expression, **lookup
+            ),
             actor=USER,
         )
     codes = [(i.path, i.code) for i in info.value.issues]

@@ -581,22 +581,29 @@ class MemoryTable(Generic[T]):
         key = (org_id, typing.cast(str, row["id"]))
         if key in self._rows:
             raise UniqueViolation(self._table.name, f"{self._table.name}_pkey")
-        for unique in self._table.unique:
-            if unique.applies(row):
-                mine = [_plain(row[c]) for c in unique.columns]
-                for (org, _), other in self._rows.items():
-                    if (
-                        org == org_id
-                        and unique.applies(other)
-                        and [_plain(other[c]) for c in unique.columns] == mine
-                    ):
-                        raise UniqueViolation(self._table.name, f"{self._table.name}_{unique.name}")
+        self._check_unique(org_id, key[1], row)
         self._rows[key] = row
 
         def undo_add() -> None:
             self._rows.pop(key, None)
 
         self._store.undo.append(undo_add)
+
+    def _check_unique(self, org_id: str, item_id: str, row: Mapping[str, object]) -> None:
+        """:class:`UniqueViolation` when ``row`` (to be stored as ``item_id``) and another row
+        of the org break one of the table's unique constraints."""
+        for unique in self._table.unique:
+            if not unique.applies(row):
+                continue
+            mine = [_plain(row[c]) for c in unique.columns]
+            for (org, other_id), other in self._rows.items():
+                if (
+                    org == org_id
+                    and other_id != item_id
+                    and unique.applies(other)
+                    and [_plain(other[c]) for c in unique.columns] == mine
+                ):
+                    raise UniqueViolation(self._table.name, f"{self._table.name}_{unique.name}")
 
     def get(self, org_id: str, item_id: str) -> T | None:
         row = self._rows.get((org_id, item_id))
@@ -658,18 +665,7 @@ class MemoryTable(Generic[T]):
             if not _test(name, value)(row):
                 return False
         before = dict(row)
-        candidate = {**row, **changes}
-        for unique in self._table.unique:
-            if unique.applies(candidate):
-                mine = [_plain(candidate[c]) for c in unique.columns]
-                for (org, other_id), other in self._rows.items():
-                    if (
-                        org == org_id
-                        and other_id != item_id
-                        and unique.applies(other)
-                        and [_plain(other[c]) for c in unique.columns] == mine
-                    ):
-                        raise UniqueViolation(self._table.name, f"{self._table.name}_{unique.name}")
+        self._check_unique(org_id, item_id, {**row, **changes})
         row.update(changes)
 
         def undo() -> None:
