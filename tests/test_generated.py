@@ -175,6 +175,8 @@ def test_every_registered_contract_gets_a_feature(tmp_path: Path) -> None:
         "integration.fieldMapping.add",
         "integration.sync.trigger",
         "integration.syncConfig.create",
+        "integration.syncConfig.update",
+        "integration.syncRun.cancel",
         "integration.syncRun.list",
     ]
     assert sorted(p.name for p in write_features(tmp_path)) == [f"{key}.feature" for key in KEYS]
