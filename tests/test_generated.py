@@ -17,11 +17,13 @@ from sync_sdk import Actor, SyncHub
 from sync_sdk.cli import main
 from sync_sdk.contracts import (
     ADD_FIELD_MAPPING,
+    CANCEL_SYNC_RUN,
     CREATE_CONNECTION,
     CREATE_INTEGRATION,
     CREATE_SYNC_CONFIG,
     LIST_SYNC_RUNS,
     TRIGGER_SYNC,
+    UPDATE_SYNC_CONFIG,
     registry,
 )
 from sync_sdk.contracts.docs import check_pages, render_page, write_pages
@@ -35,7 +37,7 @@ from sync_sdk.contracts.gherkin import (
     version_marker,
     write_features,
 )
-from sync_sdk.contracts.spec import OperationContract
+from sync_sdk.contracts.spec import Acceptance, Example, OperationContract
 from sync_sdk.ids import new_id
 from sync_sdk.models import Integration, SyncConfig, SyncRun
 from sync_sdk.testing._pytest_bdd_compat import Feature, parse_feature
@@ -263,6 +265,20 @@ def test_the_contracts_phrases_are_in_the_files() -> None:
             "When User lists sync runs",
             "Then List of runs is returned",
         ],
+        "integration.syncRun.cancel": [
+            "Given A sync run is pending",
+            "Given A sync run has completed",
+            "When User cancels the sync run",
+            "Then Sync run is cancelled",
+            "And SyncCancelled event is emitted",
+            "Then Cancellation is refused",
+        ],
+        "integration.syncConfig.update": [
+            "Given Sync config exists",
+            "When User pauses the sync config",
+            "Then Sync config is paused",
+            "And SyncConfigUpdated event is emitted",
+        ],
     }.items():
         for line in lines:
             assert f"    {line}\n" in texts[key], (key, line)
@@ -322,6 +338,65 @@ def test_an_example_naming_a_config_creates_it_first(tmp_path: Path) -> None:
         ("then", "no audit record is written"),
         ("then", "no event is emitted"),
     ]
+
+
+def test_an_example_acting_on_an_entity_makes_it_exist_and_pins_no_new_id(
+    tmp_path: Path,
+) -> None:
+    """An output id the input names is the entity the operation acts on: it exists first (a
+    config, a run of the config the example names), and is not pinned as a new one."""
+    assert _example_steps(UPDATE_SYNC_CONFIG, tmp_path) == [
+        ("given", "User is authenticated"),
+        ("given", 'the sync config "sync-123" exists'),
+        ("then", 'an audit record "integration.syncConfig.updated" is written'),
+        ("then", "SyncConfigUpdated event is emitted"),
+    ]
+    assert _example_steps(CANCEL_SYNC_RUN, tmp_path) == [
+        ("given", "User is authenticated"),
+        ("given", 'the sync run "run-789" of the sync config "sync-123" exists'),
+        ("then", 'an audit record "integration.sync.cancelled" is written'),
+        ("then", "SyncCancelled event is emitted"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("example_input", "output", "given"),
+    [
+        # the config named by the input: it is made first, then the run of it
+        (
+            {"syncConfigId": "sync-1", "syncRunId": "run-1"},
+            {"id": "run-1"},
+            [
+                'the sync config "sync-1" exists',
+                'the sync run "run-1" of the sync config "sync-1" exists',
+            ],
+        ),
+        # no config named anywhere: a run of a new config
+        ({"syncRunId": "run-1"}, {"id": "run-1"}, ['the sync run "run-1" exists']),
+        # an output id the input does not name is a new entity's
+        (
+            {"syncRunId": "run-1"},
+            {"id": "run-2", "syncConfigId": "sync-1"},
+            [
+                'the sync run "run-1" of the sync config "sync-1" exists',
+                'the next sync run id is "run-2"',
+            ],
+        ),
+    ],
+)
+def test_an_example_naming_a_run_triggers_it_first(
+    example_input: dict[str, Any], output: dict[str, Any], given: list[str], tmp_path: Path
+) -> None:
+    example = Example(key="named-run", input=example_input, output=output)
+    contract = attrs.evolve(
+        CANCEL_SYNC_RUN, acceptance=Acceptance(scenarios=[], examples=[example])
+    )
+    steps = _example_steps(contract, tmp_path)
+    assert steps[: len(given) + 1] == [
+        ("given", "User is authenticated"),
+        *(("given", line) for line in given),
+    ]
+    assert steps[len(given) + 1][0] == "then"
 
 
 def test_entity_names() -> None:
