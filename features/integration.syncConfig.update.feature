@@ -17,7 +17,6 @@ Feature: integration.syncConfig.update v1.0.0
   Scenario: pause-contacts-sync
     Given User is authenticated
     And the sync config "sync-123" exists
-    And the next sync config id is "sync-123"
     When User runs "integration.syncConfig.update" with:
       """json
       {

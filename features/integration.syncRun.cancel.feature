@@ -22,7 +22,7 @@ Feature: integration.syncRun.cancel v1.0.0
   @acceptance_example
   Scenario: cancel-pending
     Given User is authenticated
-    And the next sync run id is "run-789"
+    And the sync run "run-789" of the sync config "sync-123" exists
     When User runs "integration.syncRun.cancel" with:
       """json
       {

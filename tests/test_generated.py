@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +13,17 @@ import attrs
 import pytest
 from cryptography.fernet import Fernet
 
-import sync_sdk.operations.context
 from sync_sdk import Actor, SyncHub
 from sync_sdk.cli import main
 from sync_sdk.contracts import (
     ADD_FIELD_MAPPING,
+    CANCEL_SYNC_RUN,
     CREATE_CONNECTION,
     CREATE_INTEGRATION,
     CREATE_SYNC_CONFIG,
     LIST_SYNC_RUNS,
     TRIGGER_SYNC,
+    UPDATE_SYNC_CONFIG,
     registry,
 )
 from sync_sdk.contracts.docs import check_pages, render_page, write_pages
@@ -34,7 +37,8 @@ from sync_sdk.contracts.gherkin import (
     version_marker,
     write_features,
 )
-from sync_sdk.contracts.spec import OperationContract
+from sync_sdk.contracts.spec import Acceptance, Example, OperationContract
+from sync_sdk.ids import new_id
 from sync_sdk.models import Integration, SyncConfig, SyncRun
 from sync_sdk.testing._pytest_bdd_compat import Feature, parse_feature
 
@@ -261,6 +265,20 @@ def test_the_contracts_phrases_are_in_the_files() -> None:
             "When User lists sync runs",
             "Then List of runs is returned",
         ],
+        "integration.syncRun.cancel": [
+            "Given A sync run is pending",
+            "Given A sync run has completed",
+            "When User cancels the sync run",
+            "Then Sync run is cancelled",
+            "And SyncCancelled event is emitted",
+            "Then Cancellation is refused",
+        ],
+        "integration.syncConfig.update": [
+            "Given Sync config exists",
+            "When User pauses the sync config",
+            "Then Sync config is paused",
+            "And SyncConfigUpdated event is emitted",
+        ],
     }.items():
         for line in lines:
             assert f"    {line}\n" in texts[key], (key, line)
@@ -320,6 +338,65 @@ def test_an_example_naming_a_config_creates_it_first(tmp_path: Path) -> None:
         ("then", "no audit record is written"),
         ("then", "no event is emitted"),
     ]
+
+
+def test_an_example_acting_on_an_entity_makes_it_exist_and_pins_no_new_id(
+    tmp_path: Path,
+) -> None:
+    """An output id the input names is the entity the operation acts on: it exists first (a
+    config, a run of the config the example names), and is not pinned as a new one."""
+    assert _example_steps(UPDATE_SYNC_CONFIG, tmp_path) == [
+        ("given", "User is authenticated"),
+        ("given", 'the sync config "sync-123" exists'),
+        ("then", 'an audit record "integration.syncConfig.updated" is written'),
+        ("then", "SyncConfigUpdated event is emitted"),
+    ]
+    assert _example_steps(CANCEL_SYNC_RUN, tmp_path) == [
+        ("given", "User is authenticated"),
+        ("given", 'the sync run "run-789" of the sync config "sync-123" exists'),
+        ("then", 'an audit record "integration.sync.cancelled" is written'),
+        ("then", "SyncCancelled event is emitted"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("example_input", "output", "given"),
+    [
+        # the config named by the input: it is made first, then the run of it
+        (
+            {"syncConfigId": "sync-1", "syncRunId": "run-1"},
+            {"id": "run-1"},
+            [
+                'the sync config "sync-1" exists',
+                'the sync run "run-1" of the sync config "sync-1" exists',
+            ],
+        ),
+        # no config named anywhere: a run of a new config
+        ({"syncRunId": "run-1"}, {"id": "run-1"}, ['the sync run "run-1" exists']),
+        # an output id the input does not name is a new entity's
+        (
+            {"syncRunId": "run-1"},
+            {"id": "run-2", "syncConfigId": "sync-1"},
+            [
+                'the sync run "run-1" of the sync config "sync-1" exists',
+                'the next sync run id is "run-2"',
+            ],
+        ),
+    ],
+)
+def test_an_example_naming_a_run_triggers_it_first(
+    example_input: dict[str, Any], output: dict[str, Any], given: list[str], tmp_path: Path
+) -> None:
+    example = Example(key="named-run", input=example_input, output=output)
+    contract = attrs.evolve(
+        CANCEL_SYNC_RUN, acceptance=Acceptance(scenarios=[], examples=[example])
+    )
+    steps = _example_steps(contract, tmp_path)
+    assert steps[: len(given) + 1] == [
+        ("given", "User is authenticated"),
+        *(("given", line) for line in given),
+    ]
+    assert steps[len(given) + 1][0] == "then"
 
 
 def test_entity_names() -> None:
@@ -428,21 +505,99 @@ def test_usage_snippet_runs(
     monkeypatch.setenv("SYNC_SDK_SECRET_KEY", Fernet.generate_key().decode())
     # the examples name the seed's config, sync-123, and ContractSpec's run, run-789: the store
     # has them, in the snippet's org
-    new_id = sync_sdk.operations.context.new_id
     user = Actor("user-1", "org-1")
-    with monkeypatch.context() as patch:
-        patch.setattr(
-            "sync_sdk.operations.context.new_id",
-            lambda prefix: "run-789" if prefix == "run_" else new_id(prefix),
-        )
-        with SyncHub("sqlite:///hub.db", id_factory=lambda: "sync-123") as hub:
-            hub.create_sync_config(CREATE_SYNC_CONFIG.acceptance.examples[0].input, actor=user)
-            if contract.key == "integration.syncRun.cancel":
-                hub.trigger_sync(sync_config_id="sync-123", actor=user)
+    with SyncHub(
+        "sqlite:///hub.db",
+        id_factory=lambda: "sync-123",
+        entity_id_factory=lambda prefix: "run-789" if prefix == "run_" else new_id(prefix),
+    ) as hub:
+        hub.create_sync_config(CREATE_SYNC_CONFIG.acceptance.examples[0].input, actor=user)
+        if contract.key == "integration.syncRun.cancel":
+            hub.trigger_sync(sync_config_id="sync-123", actor=user)
     namespace: dict[str, Any] = {}
     exec("\n".join(code[1:-1]), namespace)
-    assert namespace["result"].name == "Contacts Sync"
-    assert (tmp_path / "configs.db").exists()
+    wire = namespace["result"].to_dict()
+    example = contract.acceptance.examples[0]
+    for key, value in example.output.items():
+        if key != "id":  # the hub draws its own ids
+            assert wire[key] == value, key
+
+
+def test_a_user_contract_gets_a_page_with_nothing_of_the_hub(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "notes_contract.py").write_text(NOTES_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("notes_contract")
+    try:
+        page = render_page(module.ADD_NOTE)
+    finally:
+        del sys.modules["notes_contract"]
+    found = sections(page)
+    assert page.splitlines()[1] == (
+        "<!-- Do not edit: change the contract in notes_contract.py, then run `sync-sdk docs`. -->"
+    )
+    assert found["Metadata"][-1] == "- File: notes_contract.py"
+    assert "ADD_NOTE = OperationContract(" in "\n".join(found["Source Definition"])
+    assert found["Emitted Events"] == ["`notes.note.added` (v1.0.0)"]
+    assert found["Audit"][1:] == ["- `notes.note.added`"]
+    assert "| `text` | string (not blank) | yes |" in found["Input: `AddNoteInput`"]
+    assert "| `pinned` | boolean | no |" in found["Output: `Note`"]
+    usage = found["Usage"]
+    assert "import notes_contract  # defines notes.note.add" in usage
+    assert "    result = hub.execute(" in usage and '        "notes.note.add",' in usage
+    assert "    print(result)" in usage  # Note has no to_dict()
+    # nothing of the integration hub's: no sync config, no connection, no hub method of theirs
+    assert re.findall(r"(?i)sync(?![-_]sdk|hub)|config|connection", page) == []
+
+
+def test_a_contract_defined_outside_a_module_still_gets_a_page() -> None:
+    namespace: dict[str, Any] = {"__name__": "not_a_module"}
+    exec(NOTES_MODULE, namespace)
+    found = sections(render_page(namespace["ADD_NOTE"]))
+    assert found["Source Definition"] == [
+        "Not shown: `notes.note.add` is not bound to a name in an importable module."
+    ]
+    assert found["Metadata"][-1] == "- File: not_a_module"
+
+
+def test_a_query_page_says_it_emits_and_audits_nothing() -> None:
+    (query,) = (c for c in registry if c.meta.kind == "query")
+    found = sections(render_page(query))
+    assert found["Emitted Events"] == ["None."]
+    assert found["Audit"] == ["None."]
+
+
+NOTES_MODULE = """
+import attrs
+from sync_sdk.contracts import (IO, Acceptance, EmittedEvent, Example, Meta, OperationContract,
+    Policy, Scenario, SideEffects)
+
+@attrs.frozen(kw_only=True)
+class AddNoteInput:
+    text: str = attrs.field(metadata={"non_empty": True})
+
+@attrs.frozen(kw_only=True)
+class Note:
+    id: str
+    text: str
+    pinned: bool
+
+ADD_NOTE = OperationContract(
+    meta=Meta(key="notes.note.add", version="1.0.0", kind="command", stability="experimental",
+        owners=["@example.notes"], tags=["notes"], description="Add a note.",
+        goal="Keep notes.", context="Notes."),
+    io=IO(input=AddNoteInput, output=Note),
+    policy=Policy(auth="user"),
+    side_effects=SideEffects(
+        emits=[EmittedEvent("notes.note.added", "1.0.0", "Note added", Note)],
+        audit=["notes.note.added"]),
+    acceptance=Acceptance(
+        scenarios=[Scenario("add-note", ["User is authenticated"], ["User adds note"],
+            ["Note is added"])],
+        examples=[Example("first-note", {"text": "hello"}, {"text": "hello", "pinned": False})]),
+)
+"""
 
 
 def test_every_registered_contract_has_a_page_and_a_feature() -> None:

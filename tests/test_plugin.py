@@ -270,7 +270,7 @@ def test_features_pass_twice_on_one_shared_store(tmp_path: Path) -> None:
     for _ in range(2):
         result = run_pytest(tmp_path, "--sync-sdk-storage", shared, "-p", "no:randomly")
         assert result.returncode == 0, result.stdout[-3000:]
-        assert outcomes(result) == {"passed": 118}
+        assert outcomes(result) == {"passed": 131}
 
 
 def test_cucumber_json_report(tmp_path: Path) -> None:

@@ -31,6 +31,20 @@ creates (``the next field mapping id is "map-456"``), and an input naming a sync
         And the next sync run id is "run-789"
         When User runs "integration.sync.trigger" with:
 
+An output ``id`` that the input names is the entity the operation acts on, not one it creates:
+it is not pinned, and the entity must exist first. An input naming a sync run
+(``"syncRunId": "run-789"``) gets a Given that triggers that run, PENDING, of the config the
+example names (its input's or output's ``syncConfigId``)::
+
+    >>> from sync_sdk.contracts import CANCEL_SYNC_RUN
+    >>> text = render_feature(CANCEL_SYNC_RUN)
+    >>> start = text.index("  Scenario: cancel-pending\\n")
+    >>> print(text[start:text.index(" with:", start) + 6])
+      Scenario: cancel-pending
+        Given User is authenticated
+        And the sync run "run-789" of the sync config "sync-123" exists
+        When User runs "integration.syncRun.cancel" with:
+
 .. versionadded:: 0.1.0
 """
 
@@ -38,7 +52,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from sync_sdk.contracts.generated import (
@@ -65,6 +79,9 @@ __all__ = [
     "NO_EVENT_STEP",
     "OUTPUT_STEP",
     "PIN_ID_STEP",
+    "RUN_EXISTS_STEP",
+    "RUN_INPUT_KEY",
+    "RUN_OF_CONFIG_EXISTS_STEP",
     "RUN_STEP",
     "check_features",
     "entity_name",
@@ -100,6 +117,13 @@ PIN_ID_STEP = 'the next {entity} id is "{entity_id}"'
 CONFIG_INPUT_KEY = "syncConfigId"
 #: Creates a sync config with that id (pinned as above), for an example whose input names one.
 CONFIG_EXISTS_STEP = 'the sync config "{config_id}" exists'
+#: The input key that names a sync run; an example giving one gets a Given that triggers it.
+RUN_INPUT_KEY = "syncRunId"
+#: Triggers a PENDING run with that id (pinned) of the config of that id (created first unless
+#: a step did), for an example whose input names a run and that names its config.
+RUN_OF_CONFIG_EXISTS_STEP = 'the sync run "{run_id}" of the sync config "{config_id}" exists'
+#: The same, of a new config, for an example that names no config.
+RUN_EXISTS_STEP = 'the sync run "{run_id}" exists'
 #: The When line of every example: the operation, run by its key with the doc string's input.
 RUN_STEP = 'User runs "{key}" with:'
 #: Compares every key of the JSON doc string with the real output.
@@ -198,14 +222,38 @@ def _scenario(scenario: Scenario) -> list[str]:
     ]
 
 
-def _example(contract: OperationContract, example: Example) -> list[str]:
-    given = [AUTH_STEPS[contract.policy.auth]]
+def _existing(example: Example) -> list[str]:
+    """The Given lines that make the entities the example's input names exist: its sync config
+    (``syncConfigId``), and its sync run (``syncRunId``) of the config the example names."""
     config_id = example.input.get(CONFIG_INPUT_KEY)
+    run_id = example.input.get(RUN_INPUT_KEY)
+    given = []
     if isinstance(config_id, str):
         given.append(CONFIG_EXISTS_STEP.format(config_id=config_id))
-    if isinstance(example.output.get("id"), str):
+    if isinstance(run_id, str):
+        run_config = (
+            config_id if isinstance(config_id, str) else example.output.get(CONFIG_INPUT_KEY)
+        )
+        if isinstance(run_config, str):
+            given.append(RUN_OF_CONFIG_EXISTS_STEP.format(run_id=run_id, config_id=run_config))
+        else:
+            given.append(RUN_EXISTS_STEP.format(run_id=run_id))
+    return given
+
+
+def _names(data: Mapping[str, object]) -> set[object]:
+    """The ids an input names (values of ``id`` and ``...Id`` keys)."""
+    return {value for key, value in data.items() if key == "id" or key.endswith("Id")}
+
+
+def _example(contract: OperationContract, example: Example) -> list[str]:
+    given = [AUTH_STEPS[contract.policy.auth], *_existing(example)]
+    output_id = example.output.get("id")
+    # an id the input names is the entity the operation acts on, made by _existing; any other
+    # is the entity the operation creates
+    if isinstance(output_id, str) and output_id not in _names(example.input):
         entity = entity_name(contract.io.output)
-        given.append(PIN_ID_STEP.format(entity=entity, entity_id=example.output["id"]))
+        given.append(PIN_ID_STEP.format(entity=entity, entity_id=output_id))
     side_effects = contract.side_effects
     # what the contract declares, or that there is none of it
     then_after = [

@@ -20,12 +20,13 @@ import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from attrs import define, field, frozen
 
-from sync_sdk.contracts import CREATE_SYNC_CONFIG, registry
+from sync_sdk.contracts import CREATE_SYNC_CONFIG, RUN_EVENTS, registry
 from sync_sdk.contracts.gherkin import CONFIG_INPUT_KEY
 from sync_sdk.contracts.spec import OperationContract
 from sync_sdk.credentials import SECRET_KEY_VARIABLE
@@ -49,6 +50,7 @@ __all__ = [
     "Call",
     "EventRecorder",
     "PublishedEvent",
+    "ScenarioClock",
     "ScenarioIds",
     "StorageTarget",
     "SyncScenario",
@@ -237,6 +239,27 @@ class ScenarioIds:
         return config_id in self.pins.values()
 
 
+class ScenarioClock:
+    """The hub's clock in a scenario that drives time (``Given the time is "..."``, ``When 5
+    minutes pass``): it stands still until moved, so that run times, leases and schedule
+    slots are the ones the scenario names.
+
+        >>> clock = ScenarioClock(datetime.fromisoformat("2026-01-01T12:00:00+00:00"))
+        >>> clock.advance(timedelta(minutes=5))
+        >>> clock().isoformat()
+        '2026-01-01T12:05:00+00:00'
+    """
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
 @frozen
 class PublishedEvent:
     """An event as a subscriber received it, and what a separate read of storage saw at that
@@ -249,9 +272,9 @@ class PublishedEvent:
 
 
 def subscribe(receiver: Callable[..., None], sender: object, stack: ExitStack) -> None:
-    """Connect ``receiver`` to every event the registered contracts declare, as sent by
-    ``sender``, until ``stack`` closes (strong references: a scenario's receivers are often
-    closures, which blinker's default weak ones would lose).
+    """Connect ``receiver`` to every event the registered contracts declare (and those a worker
+    sends when a run ends), as sent by ``sender``, until ``stack`` closes (strong references: a
+    scenario's receivers are often closures, which blinker's default weak ones would lose).
 
     >>> from sync_sdk import Actor, SyncHub
     >>> received, hub = [], SyncHub()
@@ -263,7 +286,8 @@ def subscribe(receiver: Callable[..., None], sender: object, stack: ExitStack) -
     >>> received
     ['integration.syncConfig.created']
     """
-    for key in sorted({e.key for c in registry for e in c.side_effects.emits}):
+    declared = [e for c in registry for e in c.side_effects.emits]
+    for key in sorted({e.key for e in (*declared, *RUN_EVENTS)}):
         signal = signal_for(key)
         signal.connect(receiver, sender=sender, weak=False)
         stack.callback(signal.disconnect, receiver, sender=sender)
@@ -423,6 +447,8 @@ class SyncScenario:
     secret_key: str | None = None
     #: what a Given step set aside for later steps (a marker file's path, ...)
     notes: dict[str, Any] = field(factory=dict)
+    #: the hub's clock, once a step drives time (``Given the time is "..."``)
+    clock: ScenarioClock | None = None
 
     @classmethod
     def open(
@@ -643,10 +669,12 @@ class SyncScenario:
         """From now on, call another hub on the same store, with the event recorder connected:
         without the scenario's id factories (``ids=False``: ids drawn as a user's hub draws
         them) or without a secret key (``secret_key=False``, whatever
-        ``$SYNC_SDK_SECRET_KEY`` says)."""
+        ``$SYNC_SDK_SECRET_KEY`` says); on the scenario's :attr:`clock` once it has one."""
         factories: dict[str, Any] = {}
         if ids:
             factories = {"id_factory": self.ids, "entity_id_factory": self.ids.entity_id}
+        if self.clock is not None:
+            factories["clock"] = self.clock
         if secret_key:
             hub = SyncHub(self.hub.storage, secret_key=self.secret_key, **factories)
         else:

@@ -81,8 +81,9 @@ from sync_sdk.testing.harness import (
 __all__ = ["PROBLEMS"]
 
 # Loaded by a project's root conftest.py (``pytest_plugins = ["sync_sdk.testing.steps"]``): the
-# steps need the plugin's fixtures, there even when pytest's plugin autoload is disabled.
-pytest_plugins = ["sync_sdk.testing.plugin"]
+# steps need the plugin's fixtures, there even when pytest's plugin autoload is disabled; the
+# run lifecycle's phrases come with them.
+pytest_plugins = ["sync_sdk.testing.plugin", "sync_sdk.testing.run_steps"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
