@@ -42,7 +42,7 @@ import attrs
 
 from sync_sdk.contracts import CANCEL_SYNC_RUN, RUN_COMPLETED, RUN_FAILED, TRIGGER_SYNC
 from sync_sdk.engine import RunContext, SyncResult
-from sync_sdk.errors import ConfigurationTypeError, ValidationError, ValidationIssue
+from sync_sdk.errors import ConfigurationTypeError, ValidationError, ValidationIssue, safe_repr
 from sync_sdk.ids import new_id
 from sync_sdk.models import SyncConfig, SyncRun, SyncStatus
 from sync_sdk.operations.schedules import latest_slot, next_slot, wants_schedule
@@ -67,6 +67,7 @@ _MAX_LEASE = 86_400
 _BATCH = 100  # schedules taken per transaction
 _ATTEMPTS = 3
 _MAX_ERROR = 2000  # characters of an error message kept
+_MAX_COUNT = 2**63 - 1  # the largest count a bigint column holds
 
 
 def worker_actor(org_id: str) -> Actor:
@@ -230,6 +231,24 @@ def _error_text(exc: BaseException) -> str:
     return text if len(text) <= _MAX_ERROR else text[: _MAX_ERROR - 1] + "…"
 
 
+def _result_problem(result: SyncResult) -> str | None:
+    """Why an engine's result cannot be stored (counts the columns cannot hold would fail the
+    write and leave the run RUNNING until its lease ran out); None when it can."""
+    for name in ("records_processed", "records_created", "records_updated", "records_failed"):
+        value = getattr(result, name)
+        if type(value) is not int or not 0 <= value <= _MAX_COUNT:
+            return (
+                f"ValueError: the engine's SyncResult has {name}={safe_repr(value)},"
+                " not a count (an int, 0 or more)"
+            )
+    if not isinstance(result.error_message, str | None):
+        return (
+            "TypeError: the engine's SyncResult has an error_message of type"
+            f" {type(result.error_message).__name__}, not str"
+        )
+    return None
+
+
 def _execute(
     hub: SyncHub,
     engine: Callable[[RunContext], SyncResult],
@@ -250,8 +269,10 @@ def _execute(
         )
         returned = engine(context)
         if isinstance(returned, SyncResult):
-            result = returned
-            error = returned.error_message
+            error = _result_problem(returned)
+            if error is None:
+                result = returned
+                error = returned.error_message
         else:
             error = f"TypeError: the engine returned {type(returned).__name__}, not a SyncResult"
     except Exception as exc:  # the engine's failure is the run's, never the worker's
