@@ -528,8 +528,9 @@ def run_worker(
     log: Callable[[str], None] | None = None,
 ) -> int:
     """``sync-sdk worker``: load the engine, open the hub, and :func:`serve` until SIGTERM or
-    Ctrl-C (the run in hand finishes first; a second Ctrl-C interrupts it). Exit code 0, or 2
-    when the engine cannot be loaded or the storage opened (the message on stderr)."""
+    Ctrl-C (the run in hand finishes first; a second Ctrl-C interrupts it: exit code 130). Exit
+    code 0, or 2 when the interval is not a positive number, the engine cannot be loaded or the
+    storage opened (the message on stderr)."""
     import signal
     import sys
 
@@ -538,6 +539,9 @@ def run_worker(
 
     if log is None:
         log = _log_line
+    if not (isinstance(interval, int | float) and math.isfinite(interval) and interval > 0):
+        print("sync-sdk worker: --interval must be a positive number of seconds", file=sys.stderr)
+        return 2
     try:
         engine = load_engine(engine_spec)
         hub = SyncHub(storage)
@@ -560,6 +564,10 @@ def run_worker(
         finished = serve(hub, engine, interval=interval, once=once, stop=stop, log=log)
         log(f"stopped: {finished} run(s) finished")
         return 0
+    except KeyboardInterrupt:
+        # the run in hand stays RUNNING: the next worker takes it back once its lease runs out
+        log("interrupted: the run in hand is left to its lease")
+        return 130
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)

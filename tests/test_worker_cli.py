@@ -241,3 +241,15 @@ def test_two_workers_on_one_sqlite_file_share_the_runs(app: Path) -> None:
     assert {pid for _, pid in ran} == {str(w.pid) for w in workers}
     logged = [run_lines(output) for output in outputs]
     assert all(logged) and sum(len(lines) for lines in logged) == len(runs)
+
+
+@pytest.mark.parametrize("interval", ["0", "-1", "nan", "inf"])
+def test_a_bad_interval_exits_2_before_starting(
+    interval: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sync_sdk.cli import main
+
+    assert main(["worker", "--engine", "os:getcwd", "--interval", interval]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "sync-sdk worker: --interval must be a positive number of seconds\n"
+    assert "sync-sdk worker on" not in captured.out
