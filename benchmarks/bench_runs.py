@@ -17,14 +17,17 @@ tables create it) with the same durability settings, leaving the same rows behin
    event (the payload built as JSON), and the delivery of the event before it marked;
 2. the worker's pass: the runs whose lease ran out read (none), the trigger's event marked
    delivered; the oldest PENDING run locked and set RUNNING under a lease; the config, its
-   field mappings and its connection read for the engine (a read transaction); the run's
-   ``cancel_requested`` read, the run set COMPLETED with its counts, the config's
+   field mappings and its connection read for the engine (a read transaction); the run set
+   COMPLETED with its counts unless a cancel was asked (one UPDATE), the config's
    ``lastSyncAt`` set, and the audit record and ``integration.sync.completed`` event inserted.
 
 The statements were read off the SDK with ``sqlite3``'s trace callback and by wrapping psycopg's
 ``Connection.execute``. Both sides rotate over 100 configs of their own (on PostgreSQL in one
 schema, which the bench creates and drops), and run in interleaved rounds (SDK, raw, raw,
 SDK, ...); the table's SDK / raw is the median of the rounds' ratios (see bench_create.py).
+The targets are on a SQLite file with its default settings (synchronous=FULL) and on
+PostgreSQL; the synchronous=NORMAL row, where a commit costs little, shows what the SDK's
+Python costs against the driver's alone.
 
 The scaling line times one ``schedule_due`` call that creates 1,000 runs, with 100,000 configs
 stored of which those 1,000 are due (the others have a yearly schedule, not due), against the
