@@ -288,14 +288,7 @@ def _finish(
 
     def finish(uow: UnitOfWork, effects: Effects) -> SyncRun:
         runs = uow.table(SYNC_RUNS)
-        cancelled = bool(runs.value(org_id, run.id, "cancel_requested"))
-        status = (
-            SyncStatus.CANCELLED
-            if cancelled
-            else SyncStatus.FAILED
-            if error is not None
-            else SyncStatus.COMPLETED
-        )
+        status = SyncStatus.FAILED if error is not None else SyncStatus.COMPLETED
         counts: dict[str, Any] = {}
         if result is not None:
             counts = {
@@ -308,10 +301,22 @@ def _finish(
             "status": status,
             "completed_at": now,
             "lease_until": None,
-            "error_message": error if status is SyncStatus.FAILED else None,
+            "error_message": error,
             **counts,
         }
-        if not runs.update(org_id, run.id, changes, expect={"status": SyncStatus.RUNNING}):
+        # The outcome only if no cancel was asked meanwhile, in the same statement: a cancel
+        # that lands between a read of the flag and the write would be lost otherwise.
+        written = runs.update(
+            org_id,
+            run.id,
+            changes,
+            expect={"status": SyncStatus.RUNNING, "cancel_requested": False},
+        )
+        if not written:  # a cancel was asked (or the run is no longer RUNNING)
+            status = SyncStatus.CANCELLED
+            changes = {**changes, "status": status, "error_message": None}
+            written = runs.update(org_id, run.id, changes, expect={"status": SyncStatus.RUNNING})
+        if not written:
             current: SyncRun = runs.get(org_id, run.id) or run
             logger.warning(
                 "sync run %s: ended %s by another worker (its lease ran out); this outcome is"

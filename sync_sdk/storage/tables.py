@@ -34,7 +34,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from typing import Any, Generic, Literal, NoReturn, Protocol, TypeVar
 
 import attrs
 from attrs import frozen
@@ -345,8 +345,10 @@ class SqlTable(Generic[T]):
 
     def add(self, org_id: str, item: T, extra: Mapping[str, object] | None = None) -> None:
         row = self._table.values(item, extra)
-        encode = self._codec.encode
-        params = [org_id, *(encode[name](value) for name, value in row.items())]
+        params: list[object] = [org_id]
+        # the codec's encoders in column order; None for a column stored as it is
+        for value, encode in zip(row.values(), self._codec.encoders, strict=True):
+            params.append(value if encode is None or value is None else encode(value))
         self._runner.write(self._table.name, self._codec.insert, params)
 
     def get(self, org_id: str, item_id: str) -> T | None:
@@ -406,16 +408,13 @@ class SqlTable(Generic[T]):
     ) -> bool:
         if not changes:
             return self.get(org_id, item_id) is not None
-        sets = []
-        params: list[object] = []
-        for name, value in changes.items():
-            column = self._table.column(name)
-            if name == "id":
-                raise KeyError(f"table {self._table.name}: the id of a row does not change")
-            sets.append(f"{column.name} = {self._p}")
-            params.append(self._codec.encode[name](value))
+        encoders = self._codec.encode
+        params = [
+            (encoders.get(name) or _no_column(self._table, name))(value)
+            for name, value in changes.items()
+        ]
         clause, where_params = self._where(org_id, {**(expect or {}), "id": item_id})
-        sql = f"UPDATE {self._table.name} SET {', '.join(sets)} WHERE {clause}"
+        sql = _update_sql(self._table, self._dialect, tuple(changes), clause)
         changed = self._runner.write(self._table.name, sql, [*params, *where_params])
         return changed != 0
 
@@ -444,25 +443,67 @@ class SqlTable(Generic[T]):
         return self._dialect.placeholder
 
     def _where(self, org_id: str | None, where: Where | None) -> tuple[str, list[object]]:
-        clauses = [] if org_id is None else [f"org_id = {self._p}"]
         params: list[object] = [] if org_id is None else [org_id]
-        for name, value in (where or {}).items():
-            encode = self._codec.encode[self._table.column(name).name]
+        if not where:
+            return _where_sql(self._table, self._dialect, org_id is not None, ()), params
+        shape: list[tuple[str, object]] = []
+        encoders = self._codec.encode
+        for name, value in where.items():
+            encode = encoders.get(name) or _no_column(self._table, name)
             if isinstance(value, Before):
-                clauses.append(f"{name} <= {self._p}")
+                shape.append((name, "<="))
                 params.append(encode(value.value))
             elif isinstance(value, tuple):
-                if not value:
-                    clauses.append("1 = 0")
-                    continue
-                clauses.append(f"{name} IN ({', '.join([self._p] * len(value))})")
+                shape.append((name, len(value)))
                 params.extend(encode(v) for v in value)
             elif value is None:
-                clauses.append(f"{name} IS NULL")
+                shape.append((name, None))
             else:
-                clauses.append(f"{name} = {self._p}")
+                shape.append((name, "="))
                 params.append(encode(value))
-        return " AND ".join(clauses) or "1 = 1", params
+        return _where_sql(self._table, self._dialect, org_id is not None, tuple(shape)), params
+
+
+def _no_column(table: Table[Any], name: str) -> NoReturn:
+    table.column(name)  # raises KeyError, naming the table
+    raise AssertionError(name)  # pragma: no cover - every column has an encoder
+
+
+# The text of a statement depends only on the names and kinds of its filters and changes: built
+# once each (a worker sends the same few statements for every run).
+
+
+@functools.lru_cache(maxsize=1024)
+def _where_sql(
+    table: Table[Any], dialect: SqlDialect, by_org: bool, shape: tuple[tuple[str, object], ...]
+) -> str:
+    """The WHERE clause of :meth:`SqlTable._where` for filters of ``shape``: (column, ``"="``,
+    ``"<="``, ``None`` for IS NULL, or the number of values of an IN)."""
+    p = dialect.placeholder
+    clauses = [f"org_id = {p}"] if by_org else []
+    for name, kind in shape:
+        table.column(name)  # KeyError for a column the table does not have
+        if kind == "<=":
+            clauses.append(f"{name} <= {p}")
+        elif kind is None:
+            clauses.append(f"{name} IS NULL")
+        elif kind == "=":
+            clauses.append(f"{name} = {p}")
+        elif kind:
+            clauses.append(f"{name} IN ({', '.join([p] * int(str(kind)))})")
+        else:
+            clauses.append("1 = 0")
+    return " AND ".join(clauses) or "1 = 1"
+
+
+@functools.lru_cache(maxsize=1024)
+def _update_sql(table: Table[Any], dialect: SqlDialect, names: tuple[str, ...], where: str) -> str:
+    for name in names:
+        table.column(name)  # KeyError for a column the table does not have
+        if name == "id":
+            raise KeyError(f"table {table.name}: the id of a row does not change")
+    sets = ", ".join(f"{name} = {dialect.placeholder}" for name in names)
+    return f"UPDATE {table.name} SET {sets} WHERE {where}"
 
 
 @frozen
@@ -473,6 +514,8 @@ class _Codec:
     encode: Mapping[str, Callable[[object], object]]
     decode: Mapping[str, Callable[[object], object]]
     model: Callable[[Sequence[object]], Any]
+    #: the encoders of the non-NULL values of the columns, in order; None: stored as it is
+    encoders: tuple[Callable[[Any], object] | None, ...]
 
 
 def _encoder(column: Column, dialect: SqlDialect) -> Callable[[object], object]:
@@ -491,7 +534,24 @@ def _encoder(column: Column, dialect: SqlDialect) -> Callable[[object], object]:
         if python is None:
             return nullable(dialect.encode_json)
         return nullable(lambda value: dialect.encode_json(unstructure(value, python)))
-    return lambda value: value
+    return _as_is
+
+
+def _as_is(value: object) -> object:
+    return value
+
+
+def _value_encoder(column: Column, dialect: SqlDialect) -> Callable[[Any], object] | None:
+    """How a non-NULL value of ``column`` is sent; None when as it is."""
+    if column.kind == "bool":
+        return dialect.bool_param
+    if column.kind == "time":
+        return dialect.encode_time
+    if column.kind == "enum":
+        return _plain
+    if column.kind == "json":
+        return _encoder(column, dialect)
+    return None
 
 
 def _decoder(column: Column, dialect: SqlDialect) -> Callable[[object], object]:
@@ -526,18 +586,30 @@ def _codec(table: Table[Any], dialect: SqlDialect) -> _Codec:
     select_one = f"SELECT {model_list} FROM {table.name} WHERE org_id = {p} AND id = {p}"
     encode = {c.name: _encoder(c, dialect) for c in table.columns}
     decode = {c.name: _decoder(c, dialect) for c in table.columns}
-    decoders = [decode[name] for name in model_names]
     build = table.model
+    # only the columns whose stored value is not the model's: times, enums, booleans, JSON
+    converted = [
+        (index, decode[name])
+        for index, (name, column) in enumerate(zip(model_names, table.model_columns, strict=True))
+        if column.kind not in ("text", "int")
+    ]
 
     def model(row: Sequence[object]) -> Any:
-        return build(**{name: d(v) for name, d, v in zip(model_names, decoders, row, strict=True)})
+        values = list(row)
+        for index, convert in converted:
+            values[index] = convert(values[index])
+        return build(**dict(zip(model_names, values, strict=True)))
 
-    return _Codec(insert, select_one, model_list, encode, decode, model)
+    encoders = tuple(_value_encoder(c, dialect) for c in table.columns)
+    return _Codec(insert, select_one, model_list, encode, decode, model, encoders)
 
 
 def iso_time(value: datetime) -> str:
     """A UTC time as fixed-width ISO 8601 text, which sorts as the times do."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # isoformat, unlike strftime's %Y, always writes 4 digits of year
+    return value.isoformat(timespec="microseconds")
 
 
 def json_text(value: object) -> str:
