@@ -69,12 +69,14 @@ from sync_sdk.events import (
 )
 from sync_sdk.ids import new_id, new_ids
 from sync_sdk.models import (
+    _WIRE_MODELS,
     Connection,
     CreateSyncConfigInput,
     FieldMapping,
     Integration,
     SyncConfig,
     SyncRun,
+    _json_encoder,
     camel_case,
     converter,
 )
@@ -254,7 +256,7 @@ class Effects:
                 actor.id,
                 actor.org_id,
                 subject,
-                json_text(_wire_of(payload)),
+                _payload_json(payload),
             )
         )
         self.events.append((actor, (event_id, emitted.key, emitted.version, payload)))
@@ -277,6 +279,18 @@ def _checked_entity_ids(factory: Callable[[str], str]) -> Callable[[str], str]:
         return entity_id
 
     return next_id
+
+
+_COMPILED_JSON = frozenset(_WIRE_MODELS)
+
+
+def _payload_json(payload: Any) -> str:
+    """An event payload as stored in the outbox: the compiled encoder of sync_sdk's own models
+    (as a config's event has always been written), else the wire dict as JSON."""
+    model: type = type(payload)
+    if model in _COMPILED_JSON:
+        return _json_encoder(model)(payload)
+    return json_text(_wire_of(payload))
 
 
 def _wire_of(output: Any) -> Any:
@@ -747,7 +761,7 @@ class SyncHub:
                             f"{emitted.key} payload must be {emitted.payload.__name__},"
                             f" not {type(payload).__name__}"
                         )
-                    wire = json_text(_wire_of(payload))
+                    wire = _payload_json(payload)
                     rows.append(
                         OutboxEvent(
                             event_id,

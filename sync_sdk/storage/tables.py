@@ -604,12 +604,21 @@ def _codec(table: Table[Any], dialect: SqlDialect) -> _Codec:
     return _Codec(insert, select_one, model_list, encode, decode, model, encoders)
 
 
+# The last time written and its text: one unit of work stamps several columns with one time
+_last_iso: tuple[datetime | None, str] = (None, "")
+
+
 def iso_time(value: datetime) -> str:
     """A UTC time as fixed-width ISO 8601 text, which sorts as the times do."""
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
+    global _last_iso
+    last, text = _last_iso  # one read of a tuple: safe across threads
+    if value is last:
+        return text
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
     # isoformat, unlike strftime's %Y, always writes 4 digits of year
-    return value.isoformat(timespec="microseconds")
+    text = utc.isoformat(timespec="microseconds")
+    _last_iso = (value, text)
+    return text
 
 
 def json_text(value: object) -> str:
