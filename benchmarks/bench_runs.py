@@ -15,11 +15,13 @@ tables create it) with the same durability settings, leaving the same rows behin
 1. the trigger: the config read (its existence, ``isActive``, its direction), the config's
    active runs read, the run inserted with its audit record and its ``integration.sync.started``
    event (the payload built as JSON), and the delivery of the event before it marked;
-2. the worker's pass: the runs whose lease ran out read (none), the trigger's event marked
-   delivered; the oldest PENDING run locked and set RUNNING under a lease; the config, its
-   field mappings and its connection read for the engine (a read transaction); the run set
-   COMPLETED with its counts unless a cancel was asked (one UPDATE), the config's
-   ``lastSyncAt`` set, and the audit record and ``integration.sync.completed`` event inserted.
+2. the worker's claim, one transaction: the runs whose lease ran out read (none), the
+   trigger's event marked delivered, the oldest PENDING run locked and set RUNNING under a
+   lease, and the config, its field mappings and its connection's credentials read for the
+   engine;
+3. the finish: the run set COMPLETED with its counts unless a cancel was asked (one UPDATE),
+   the config's ``lastSyncAt`` set, and the audit record and ``integration.sync.completed``
+   event inserted.
 
 The statements were read off the SDK with ``sqlite3``'s trace callback and by wrapping psycopg's
 ``Connection.execute``. Both sides rotate over 100 configs of their own (on PostgreSQL in one
@@ -136,10 +138,7 @@ def _statements(p: str, order: str, skip_locked: str) -> dict[str, str]:
         "mappings": "SELECT id, source_field, target_field, mapping_type, is_required,"
         " transform_expression, lookup_config, constant_value, default_value FROM"
         f" field_mappings WHERE org_id = {p} AND sync_config_id = {p} ORDER BY {order}",
-        "connection": "SELECT id, integration_id, name, status, auth_type,"
-        " external_account_name, connected_at, last_health_check, health_status, transport,"
-        f" auth_method, api_version, ownership_mode FROM connections WHERE org_id = {p}"
-        f" AND id = {p}",
+        "connection": f"SELECT credentials FROM connections WHERE org_id = {p} AND id = {p}",
         "finish": f"UPDATE sync_runs SET status = {p}, completed_at = {p}, lease_until = {p},"
         f" error_message = {p}, records_processed = {p}, records_created = {p},"
         f" records_updated = {p}, records_failed = {p} WHERE org_id = {p} AND status = {p}"
@@ -233,30 +232,24 @@ class RawSqlite(RawCycle):
         )
         conn.execute(_SQLITE_PENDING, (event_id,))
         conn.execute("COMMIT")
-        # the worker: lost runs
-        now = iso_time(datetime.now(UTC))
+        # the worker's claim: lost runs, the oldest pending run, and what its engine is given
+        moment = datetime.now(UTC)
+        now = iso_time(moment)
+        started, lease = now, iso_time(moment + timedelta(seconds=LEASE))
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(_SQLITE_DELIVERED, (event_id,))
         if conn.execute(s["lost"], ("RUNNING", now, 1000)).fetchall():
             raise RuntimeError("a lost run")
-        conn.execute("COMMIT")
-        # the claim
-        moment = datetime.now(UTC)
-        started, lease = iso_time(moment), iso_time(moment + timedelta(seconds=LEASE))
-        conn.execute("BEGIN IMMEDIATE")
         claimed = conn.execute(s["pending"], ("PENDING", 1)).fetchone()
         org, run_row = claimed[0], claimed[1:]
         start = conn.execute(s["start"], ("RUNNING", started, lease, org, "PENDING", run_row[0]))
         if not start.rowcount:
             raise RuntimeError("claim lost")
-        conn.execute("COMMIT")
-        # what the engine is given
-        conn.execute("BEGIN")
         config = conn.execute(s["config"], (run_row[1], org)).fetchone()
         json.loads(config[11])
         conn.execute(s["mappings"], (org, run_row[1])).fetchall()
         conn.execute(s["connection"], (org, config[2])).fetchone()
-        conn.execute("ROLLBACK")
+        conn.execute("COMMIT")
         result = engine(None)
         # the finish
         done = iso_time(datetime.now(UTC))
@@ -339,25 +332,18 @@ class RawPostgres(RawCycle):
             ),
         )
         conn.execute("COMMIT")
-        # the worker: lost runs
-        now = datetime.now(UTC)
+        # the worker's claim: lost runs, the oldest pending run, and what its engine is given
+        now = started = datetime.now(UTC)
         conn.execute("BEGIN")
         conn.execute(_PG_DELIVERED, (now, [event_id]))
         if conn.execute(s["lost"], ("RUNNING", now, 1000)).fetchall():
             raise RuntimeError("a lost run")
-        conn.execute("COMMIT")
-        # the claim
-        started = datetime.now(UTC)
-        conn.execute("BEGIN")
         claimed = conn.execute(s["pending"], ("PENDING", 1)).fetchone()
         org, run_row = claimed[0], claimed[1:]
         lease = started + timedelta(seconds=LEASE)
         start = conn.execute(s["start"], ("RUNNING", started, lease, org, "PENDING", run_row[0]))
         if not start.rowcount:
             raise RuntimeError("claim lost")
-        conn.execute("COMMIT")
-        # what the engine is given
-        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         config = conn.execute(s["config"], (run_row[1], org)).fetchone()
         conn.execute(s["mappings"], (org, run_row[1])).fetchall()
         conn.execute(s["connection"], (org, config[2])).fetchone()

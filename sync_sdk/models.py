@@ -656,9 +656,10 @@ def _structure_fn(model: type, conv: cattrs.Converter) -> Callable[[Any, Any], A
 def _json_encoder(model: type) -> Callable[[Any], str]:
     """Compile ``model``'s wire JSON encoder once, as cattrs compiles its hooks.
 
-    Keys are the converter's camelCase renames, in field order; strings, booleans, enums and
-    optional values are written inline (``encode_basestring_ascii`` is what ``json.dumps`` uses
-    for strings), anything else goes through the converter and ``json.dumps``. The output is
+    Keys are the converter's camelCase renames, in field order; strings, booleans, integers,
+    enums and optional values are written inline (``encode_basestring_ascii`` is what
+    ``json.dumps`` uses for strings), anything else goes through the converter and
+    ``json.dumps``. The output is
     byte for byte ``json.dumps(converter().unstructure(obj), separators=(",", ":"))``: the
     tests hold the two equal over generated configs.
     """
@@ -673,6 +674,8 @@ def _json_encoder(model: type) -> Callable[[Any], str]:
         value = f"o.{field.name}"
         if kind is bool and not optional:
             text = f'("true" if {value} else "false")'
+        elif kind is int:  # an int's repr is its JSON (the models' ints are never bools)
+            text = f"int.__repr__({value})"
         elif kind is str or (isinstance(kind, type) and issubclass(kind, enum.StrEnum)):
             text = f"_q({value})"
         elif kind is datetime:  # the converter's datetime hook

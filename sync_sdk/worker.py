@@ -50,7 +50,7 @@ from sync_sdk.operations.sync import run_extras, with_mappings
 from sync_sdk.operations.tables import ACTIVE_RUN_STATES, CONNECTIONS, SCHEDULES, SYNC_RUNS
 from sync_sdk.records import Actor
 from sync_sdk.storage.base import UnitOfWork
-from sync_sdk.storage.tables import Before, UniqueViolation
+from sync_sdk.storage.tables import Before, TableRepository, UniqueViolation
 
 if TYPE_CHECKING:
     from sync_sdk.hub import Effects, SyncHub
@@ -114,53 +114,57 @@ def run_pending(
             f"engine must be callable (a SyncEngine), not {type(engine).__name__}"
         )
     _check(limit, lease)
-    finished = _recover_lost(hub)
-    for _ in range(limit):
-        claimed = _claim(hub, lease)
+    finished: list[SyncRun] = []
+    for index in range(limit):
+        # the first claim also takes back the runs of lost workers, in its transaction
+        recovered, claimed = _claim(hub, lease, recover=index == 0)
+        finished.extend(recovered)
         if claimed is None:
             break
-        finished.append(_execute(hub, engine, claimed[0], claimed[1], lease))
+        finished.append(_execute(hub, engine, claimed, lease))
     return finished
 
 
-def _recover_lost(hub: SyncHub) -> list[SyncRun]:
+@attrs.frozen
+class _Claimed:
+    """A run just claimed, with what its engine is given (credentials still encrypted)."""
+
+    org_id: str
+    run: SyncRun
+    config: SyncConfig
+    token: object
+
+
+def _recover(runs: TableRepository[SyncRun], effects: Effects, now: datetime) -> list[SyncRun]:
     """FAILED for every RUNNING run whose lease ran out: its worker died or hung."""
-    now = hub._now()
-
-    def recover(uow: UnitOfWork, effects: Effects) -> list[SyncRun]:
-        runs = uow.table(SYNC_RUNS)
-        recovered: list[SyncRun] = []
-        lost = runs.lock(
-            {"status": SyncStatus.RUNNING, "lease_until": Before(now)}, limit=_MAX_LIMIT
-        )
-        for org_id, run in lost:
-            message = f"{LOST_WORKER}: its lease ran out at {now.isoformat()} or before"
-            changes = {
-                "status": SyncStatus.FAILED,
-                "error_message": message,
-                "completed_at": now,
-                "lease_until": None,
-            }
-            if runs.update(org_id, run.id, changes, expect={"status": SyncStatus.RUNNING}):
-                done = attrs.evolve(
-                    run, status=SyncStatus.FAILED, error_message=message, completed_at=now
-                )
-                effects.emit(RUN_FAILED, done, worker_actor(org_id), run.id, RUN_FAILED.key)
-                recovered.append(done)
-        return recovered
-
-    recovered = hub._transact(recover, now)
-    for run in recovered:
-        logger.warning("sync run %s: %s", run.id, run.error_message)
+    recovered: list[SyncRun] = []
+    lost = runs.lock({"status": SyncStatus.RUNNING, "lease_until": Before(now)}, limit=_MAX_LIMIT)
+    for org_id, run in lost:
+        message = f"{LOST_WORKER}: its lease ran out at {now.isoformat()} or before"
+        changes = {
+            "status": SyncStatus.FAILED,
+            "error_message": message,
+            "completed_at": now,
+            "lease_until": None,
+        }
+        if runs.update(org_id, run.id, changes, expect={"status": SyncStatus.RUNNING}):
+            done = attrs.evolve(
+                run, status=SyncStatus.FAILED, error_message=message, completed_at=now
+            )
+            effects.emit(RUN_FAILED, done, worker_actor(org_id), run.id, RUN_FAILED.key)
+            recovered.append(done)
     return recovered
 
 
-def _claim(hub: SyncHub, lease: float) -> tuple[str, SyncRun] | None:
-    """The oldest PENDING run, now RUNNING under a lease, with its org; None if there is none."""
+def _claim(hub: SyncHub, lease: float, *, recover: bool) -> tuple[list[SyncRun], _Claimed | None]:
+    """In one transaction: the lost workers' runs taken back (with ``recover``), then the
+    oldest PENDING run made RUNNING under a lease, read with its config, mappings and
+    connection token (None if there is no PENDING run)."""
     now = hub._now()
 
-    def claim(uow: UnitOfWork, effects: Effects) -> tuple[str, SyncRun] | None:
+    def claim(uow: UnitOfWork, effects: Effects) -> tuple[list[SyncRun], _Claimed | None]:
         runs = uow.table(SYNC_RUNS)
+        recovered = _recover(runs, effects, now) if recover else []
         for org_id, run in runs.lock({"status": SyncStatus.PENDING}, limit=1):
             changes = {
                 "status": SyncStatus.RUNNING,
@@ -168,10 +172,26 @@ def _claim(hub: SyncHub, lease: float) -> tuple[str, SyncRun] | None:
                 "lease_until": now + timedelta(seconds=lease),
             }
             if runs.update(org_id, run.id, changes, expect={"status": SyncStatus.PENDING}):
-                return org_id, attrs.evolve(run, status=SyncStatus.RUNNING, started_at=now)
-        return None
+                running = attrs.evolve(run, status=SyncStatus.RUNNING, started_at=now)
+                config, token = _inputs(uow, org_id, running)
+                return recovered, _Claimed(org_id, running, config, token)
+        return recovered, None
 
-    return hub._transact(claim, now)
+    recovered, claimed = hub._transact(claim, now)
+    for run in recovered:
+        logger.warning("sync run %s: %s", run.id, run.error_message)
+    return recovered, claimed
+
+
+def _inputs(uow: UnitOfWork, org_id: str, run: SyncRun) -> tuple[SyncConfig, object]:
+    """The run's config with its mappings, and its connection's credentials token (or None)."""
+    config = uow.configs.get(org_id, run.sync_config_id)
+    if config is None:  # pragma: no cover - configs are never deleted
+        raise LookupError(f"sync config {run.sync_config_id!r} not found")
+    config = with_mappings(uow, org_id, [config])[0]
+    # None both for no connection here and for one without credentials
+    token = uow.table(CONNECTIONS).value(org_id, config.connection_id, "credentials")
+    return config, token
 
 
 class _Lease:
@@ -202,19 +222,10 @@ class _Lease:
         return bool(asked)
 
 
-def _load(hub: SyncHub, org_id: str, run: SyncRun) -> tuple[SyncConfig, dict[str, Any] | None]:
-    """The run's config with its mappings, and its connection's decrypted credentials."""
-    with hub.storage.unit_of_work(write=False) as uow:
-        config = uow.configs.get(org_id, run.sync_config_id)
-        if config is None:  # pragma: no cover - configs are never deleted
-            raise LookupError(f"sync config {run.sync_config_id!r} not found")
-        config = with_mappings(uow, org_id, [config])[0]
-        connections = uow.table(CONNECTIONS)
-        token = None
-        if connections.get(org_id, config.connection_id) is not None:
-            token = connections.value(org_id, config.connection_id, "credentials")
+def _credentials(hub: SyncHub, token: object) -> dict[str, Any] | None:
+    """The connection's credentials, decrypted with the hub's key."""
     if token is None:
-        return config, None
+        return None
     cipher = hub._cipher
     if cipher is None:
         from sync_sdk.credentials import SecretKeyRequired
@@ -223,7 +234,7 @@ def _load(hub: SyncHub, org_id: str, run: SyncRun) -> tuple[SyncConfig, dict[str
             "the connection's credentials are encrypted: the worker's hub needs the secret key"
             " (secret_key= or $SYNC_SDK_SECRET_KEY) to read them"
         )
-    return config, cipher.decrypt(str(token))
+    return cipher.decrypt(str(token))
 
 
 def _error_text(exc: BaseException) -> str:
@@ -252,15 +263,15 @@ def _result_problem(result: SyncResult) -> str | None:
 def _execute(
     hub: SyncHub,
     engine: Callable[[RunContext], SyncResult],
-    org_id: str,
-    run: SyncRun,
+    claimed: _Claimed,
     lease: float,
 ) -> SyncRun:
     """Call the engine on a claimed run, then write its outcome."""
+    org_id, run, config = claimed.org_id, claimed.run, claimed.config
     result: SyncResult | None = None
     error: str | None = None
     try:
-        config, credentials = _load(hub, org_id, run)
+        credentials = _credentials(hub, claimed.token)
         context = RunContext(
             run=run,
             config=config,
