@@ -227,8 +227,8 @@ def _checked_ids(factory: IdFactory) -> IdFactory:
 
 
 class Effects:
-    """The events and audit records a unit of work of the runs' lifecycle writes (see
-    :meth:`SyncHub._transact`)."""
+    """The events and audit records a unit of work writes beside its own rows (see
+    :meth:`SyncHub._transact`): a command's, a worker's, the scheduler's."""
 
     def __init__(self, now: datetime) -> None:
         self.now = now
@@ -261,10 +261,13 @@ class Effects:
         )
         self.events.append((actor, (event_id, emitted.key, emitted.version, payload)))
         for key in audit:
-            self.audits.append(
-                AuditRecord(key, actor.id, actor.org_id, subject, event_id, self.now)
-            )
+            self.audit(key, actor, subject, event_id)
         return event_id
+
+    def audit(self, key: str, actor: Actor, subject: str, event_id: str) -> None:
+        """Write the audit record ``key`` about ``subject`` (``event_id``: its event, or
+        ``""``)."""
+        self.audits.append(AuditRecord(key, actor.id, actor.org_id, subject, event_id, self.now))
 
 
 def _checked_entity_ids(factory: Callable[[str], str]) -> Callable[[str], str]:
@@ -725,87 +728,39 @@ class SyncHub:
         key: str | None,
         request_hash: str | None,
     ) -> Any:
+        """One run of a command in :meth:`_transact`: the idempotency key's first result, or
+        the handler's output with the contract's events and audit records."""
         contract = operation.contract
-        emits = contract.side_effects.emits
         now = self._now()
-        event_ids = new_ids("evt_", len(emits)) if emits else []
-        with self._lock:  # in flight from here: close() waits for these events
-            if self._closed:
-                raise StorageError("hub is closed")
-            self._in_flight.update(event_ids)
-        marks = self._take_delivered()
-        committed = False
-        events: list[_Committed] = []
-        try:
-            with self.storage.unit_of_work() as uow:
-                if marks:
-                    uow.outbox.mark_delivered(marks, now)
-                if key is not None:
-                    found = uow.table(IDEMPOTENCY_KEYS).get(actor.org_id, key)
-                    if found is not None:
-                        result = _replay_result(contract, found, request_hash)
-                        if marks:
-                            uow.commit()
-                            marks = []
-                        return result
-                context = Context(uow, actor, now, self._cipher, self._entity_ids)
-                output = operation.handler(context, command)
-                subject = context.subject_id or getattr(output, "id", None) or ""
-                rows: list[OutboxEvent] = []
-                for emitted, event_id in zip(emits, event_ids, strict=True):
-                    if emitted.key in context.skipped:
-                        continue
+
+        def work(uow: UnitOfWork, effects: Effects) -> Any:
+            if key is not None:
+                found = uow.table(IDEMPOTENCY_KEYS).get(actor.org_id, key)
+                if found is not None:
+                    return _replay_result(contract, found, request_hash)
+            context = Context(uow, actor, now, self._cipher, self._entity_ids)
+            output = operation.handler(context, command)
+            subject = context.subject_id or getattr(output, "id", None) or ""
+            first_event = ""
+            for emitted in contract.side_effects.emits:
+                if emitted.key not in context.skipped:
                     payload = context.payloads.get(emitted.key, output)
-                    if not isinstance(payload, emitted.payload):
-                        raise EventNotDeclared(
-                            f"{emitted.key} payload must be {emitted.payload.__name__},"
-                            f" not {type(payload).__name__}"
-                        )
-                    wire = _payload_json(payload)
-                    rows.append(
-                        OutboxEvent(
-                            event_id,
-                            emitted.key,
-                            emitted.version,
-                            now,
-                            actor.id,
-                            actor.org_id,
-                            subject,
-                            wire,
-                        )
-                    )
-                    events.append((event_id, emitted.key, emitted.version, payload))
-                first_event = rows[0].id if rows else ""
-                audits = [
-                    AuditRecord(audit_key, actor.id, actor.org_id, subject, first_event, now)
-                    for audit_key in contract.side_effects.audit
-                ]
-                if audits:
-                    uow.audit.add_many(audits)
-                if rows:
-                    uow.outbox.add_many(rows)
-                if key is not None:
-                    record = IdempotencyRecord(
-                        id=key,
-                        operation=contract.key,
-                        request_hash=request_hash or "",
-                        result_json=json_text(_wire_of(output)),
-                        created_at=now,
-                    )
-                    uow.table(IDEMPOTENCY_KEYS).add(actor.org_id, record)
-                uow.commit()
-                committed = True
-                marks = []
-        finally:
-            if marks:
-                self._return_delivered(marks)
-            if not committed:
-                self._settle(event_ids, ())
-        written = {event[0] for event in events}
-        if len(written) < len(event_ids):  # events the handler skipped
-            self._settle([i for i in event_ids if i not in written], ())
-        self._publish_events(events, actor, now)
-        return output
+                    event_id = effects.emit(emitted, payload, actor, subject)
+                    first_event = first_event or event_id
+            for audit_key in contract.side_effects.audit:
+                effects.audit(audit_key, actor, subject, first_event)
+            if key is not None:
+                record = IdempotencyRecord(
+                    id=key,
+                    operation=contract.key,
+                    request_hash=request_hash or "",
+                    result_json=json_text(_wire_of(output)),
+                    created_at=now,
+                )
+                uow.table(IDEMPOTENCY_KEYS).add(actor.org_id, record)
+            return output
+
+        return self._transact(work, now)
 
     def _request_hash(self, contract: OperationContract, command: Any) -> str:
         """A digest of the operation and its validated input; a secret field counts by its
@@ -856,8 +811,8 @@ class SyncHub:
 
     def _transact(self, work: Callable[[UnitOfWork, Effects], T], now: datetime) -> T:
         """Run ``work`` in one write unit of work, with the events and audit records it records
-        in its :class:`Effects`; commit, then publish (the pipeline of the runs' lifecycle,
-        whose writes belong to no one operation's handler)."""
+        in its :class:`Effects`; commit, then publish. Every command runs in it (see
+        :meth:`_command`), and so do the worker's and the scheduler's writes."""
         effects = Effects(now)
         marks = self._take_delivered()
         committed = False
